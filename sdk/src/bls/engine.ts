@@ -1,20 +1,31 @@
 import blsWasm from "bls-eth-wasm";
 import { InvalidArgumentError } from "../errors.js";
-import { PUBLIC_KEY_LENGTH, SECRET_KEY_LENGTH, SIGNATURE_LENGTH } from "./constants.js";
+import { ETH_BLS_DST, PUBLIC_KEY_LENGTH, SECRET_KEY_LENGTH, SIGNATURE_LENGTH } from "./constants.js";
 
 /**
  * BLS over herumi's WebAssembly build, in the browser and in Node alike. Why this library: it has threshold
  * recovery built in (40× faster than @noble/curves' G2 arithmetic), and its secret keys live in WASM memory that
- * `clear()` really overwrites, unlike JS bigints. Ethereum mode (the POP DST) is its default; subgroup checks on
- * every deserialized point are switched on because partial signatures arrive from peers.
+ * `clear()` really overwrites, unlike JS bigints. The Ethereum mode and DST are set here explicitly rather than
+ * trusted as the library's default; subgroup checks on every deserialized point are on because partials come
+ * from peers.
  */
 export type BlsModule = typeof blsWasm;
 export type WasmSecretKey = InstanceType<BlsModule["SecretKey"]>;
+
+/** Setters the package ships but does not declare in its typings. */
+interface EthModeSetters {
+  ETH_MODE_DRAFT_07: number;
+  setETHmode(mode: number): void;
+  setDstG2(dst: string): void;
+}
 
 let ready: Promise<BlsModule> | undefined;
 
 export function loadBls(): Promise<BlsModule> {
   ready ??= blsWasm.init(blsWasm.BLS12_381).then(() => {
+    const eth = blsWasm as unknown as EthModeSetters;
+    eth.setETHmode(eth.ETH_MODE_DRAFT_07);
+    eth.setDstG2(ETH_BLS_DST);
     blsWasm.verifySignatureOrder(true);
     blsWasm.verifyPublicKeyOrder(true);
     return blsWasm;
