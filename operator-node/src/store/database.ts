@@ -1,0 +1,43 @@
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+/**
+ * The node's local state lives in one SQLite file. WAL + synchronous=FULL: a committed transaction survives a
+ * crash or power loss, which is what lets the signer release a partial signature right after recording it.
+ * Schema changes are append-only migrations numbered by `user_version`.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+   CREATE TABLE signed_blocks (
+     pubkey BLOB NOT NULL, slot INTEGER NOT NULL, signing_root BLOB,
+     PRIMARY KEY (pubkey, slot)) STRICT;
+   CREATE TABLE signed_attestations (
+     pubkey BLOB NOT NULL, source_epoch INTEGER NOT NULL, target_epoch INTEGER NOT NULL, signing_root BLOB,
+     PRIMARY KEY (pubkey, target_epoch)) STRICT;
+   CREATE INDEX signed_attestations_by_source ON signed_attestations (pubkey, source_epoch);`,
+];
+
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the database at ${db.name} was written by a newer Cohort node (schema ${current}); upgrade the node`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
