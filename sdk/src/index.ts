@@ -17,3 +17,4 @@ export * from "./shamir/committee.js";
 export * from "./shamir/random.js";
 export * from "./shamir/split.js";
 export * from "./threshold/index.js";
+export * from "./abi/index.js";

@@ -16,6 +16,15 @@ const MIGRATIONS: readonly string[] = [
      pubkey BLOB NOT NULL, source_epoch INTEGER NOT NULL, target_epoch INTEGER NOT NULL, signing_root BLOB,
      PRIMARY KEY (pubkey, target_epoch)) STRICT;
    CREATE INDEX signed_attestations_by_source ON signed_attestations (pubkey, source_epoch);`,
+  // Chain state. A validator's payload is kept exactly as the chain emitted it: this node's share inside stays
+  // HPKE-encrypted to the node's X25519 key, which is how shares are encrypted at rest.
+  `CREATE TABLE operators (
+     id INTEGER PRIMARY KEY, owner TEXT NOT NULL, identity_key BLOB NOT NULL, encryption_key BLOB NOT NULL,
+     name TEXT NOT NULL, active INTEGER NOT NULL) STRICT;
+   CREATE TABLE validators (
+     pubkey BLOB PRIMARY KEY, owner TEXT NOT NULL, operator_ids TEXT NOT NULL, nonce TEXT NOT NULL,
+     payload BLOB NOT NULL, share_index INTEGER, status TEXT NOT NULL, status_block INTEGER NOT NULL,
+     refusal TEXT) STRICT;`,
 ];
 
 export function openDatabase(path: string): Db {

@@ -1,0 +1,28 @@
+/**
+ * Structured logs, one JSON object per line. Callers pass facts, never secrets: no key, share, password or
+ * decrypted byte is ever a field (the type forbids Uint8Array values so a secret cannot slip in by accident).
+ */
+export type LogFields = Record<
+  string,
+  string | number | bigint | boolean | null | undefined | readonly (string | number)[]
+>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export function jsonLogger(component: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+  const emit =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) =>
+      write(
+        `${JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields }, (_k, v) =>
+          typeof v === "bigint" ? v.toString() : v,
+        )}\n`,
+      );
+  return { info: emit("info"), warn: emit("warn"), error: emit("error") };
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,0 +1,158 @@
+import type { Address } from "viem";
+import type { Db } from "./database.js";
+
+export type ValidatorStatus = "active" | "exit_requested" | "liquidated" | "removed" | "moved" | "refused";
+
+export interface TrackedValidator {
+  publicKey: Uint8Array;
+  owner: Address;
+  operatorIds: bigint[];
+  nonce: bigint;
+  payload: Uint8Array;
+  /** This node's share index; null when the registration was refused. */
+  shareIndex: number | null;
+  status: ValidatorStatus;
+  statusBlock: bigint;
+  refusal: string | null;
+}
+
+export interface OperatorRecord {
+  id: bigint;
+  owner: Address;
+  identityKey: Uint8Array;
+  encryptionKey: Uint8Array;
+  name: string;
+  active: boolean;
+}
+
+type ValidatorRow = {
+  pubkey: Uint8Array;
+  owner: string;
+  operator_ids: string;
+  nonce: string;
+  payload: Uint8Array;
+  share_index: number | null;
+  status: ValidatorStatus;
+  status_block: number;
+  refusal: string | null;
+};
+
+const CHECKPOINT = "sync_checkpoint";
+
+/** The node's view of the registry, rebuilt from events. Writes happen only inside the sync's batch transaction. */
+export class ChainState {
+  constructor(readonly db: Db) {}
+
+  checkpoint(): bigint | undefined {
+    const row = this.db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(CHECKPOINT);
+    return row ? BigInt(row.value) : undefined;
+  }
+
+  setCheckpoint(block: bigint): void {
+    this.db
+      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(CHECKPOINT, block.toString());
+  }
+
+  upsertOperator(o: OperatorRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO operators (id, owner, identity_key, encryption_key, name, active) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, identity_key = excluded.identity_key,
+           encryption_key = excluded.encryption_key, name = excluded.name, active = excluded.active`,
+      )
+      .run(o.id, o.owner, o.identityKey, o.encryptionKey, o.name, o.active ? 1 : 0);
+  }
+
+  deactivateOperator(id: bigint): void {
+    this.db.prepare("UPDATE operators SET active = 0 WHERE id = ?").run(id);
+  }
+
+  operator(id: bigint): OperatorRecord | undefined {
+    const row = this.db
+      .prepare<
+        [bigint],
+        {
+          id: number;
+          owner: string;
+          identity_key: Uint8Array;
+          encryption_key: Uint8Array;
+          name: string;
+          active: number;
+        }
+      >("SELECT * FROM operators WHERE id = ?")
+      .get(id);
+    return (
+      row && {
+        id: BigInt(row.id),
+        owner: row.owner as Address,
+        identityKey: new Uint8Array(row.identity_key),
+        encryptionKey: new Uint8Array(row.encryption_key),
+        name: row.name,
+        active: row.active === 1,
+      }
+    );
+  }
+
+  putValidator(v: TrackedValidator): void {
+    this.db
+      .prepare(
+        `INSERT INTO validators (pubkey, owner, operator_ids, nonce, payload, share_index, status, status_block, refusal)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(pubkey) DO UPDATE SET owner = excluded.owner, operator_ids = excluded.operator_ids,
+           nonce = excluded.nonce, payload = excluded.payload, share_index = excluded.share_index,
+           status = excluded.status, status_block = excluded.status_block, refusal = excluded.refusal`,
+      )
+      .run(
+        v.publicKey,
+        v.owner,
+        JSON.stringify(v.operatorIds.map(String)),
+        v.nonce.toString(),
+        v.payload,
+        v.shareIndex,
+        v.status,
+        v.statusBlock,
+        v.refusal,
+      );
+  }
+
+  setStatus(publicKey: Uint8Array, status: ValidatorStatus, block: bigint): void {
+    this.db
+      .prepare("UPDATE validators SET status = ?, status_block = ? WHERE pubkey = ?")
+      .run(status, block, publicKey);
+  }
+
+  validator(publicKey: Uint8Array): TrackedValidator | undefined {
+    const row = this.db.prepare<[Uint8Array], ValidatorRow>("SELECT * FROM validators WHERE pubkey = ?").get(publicKey);
+    return row && toValidator(row);
+  }
+
+  validators(): TrackedValidator[] {
+    return this.db.prepare<[], ValidatorRow>("SELECT * FROM validators ORDER BY pubkey").all().map(toValidator);
+  }
+
+  /** Validators of one committee account (owner + operator set), as liquidation and reactivation address them. */
+  committeeValidators(owner: Address, operatorIds: readonly bigint[]): TrackedValidator[] {
+    const ids = JSON.stringify(operatorIds.map(String));
+    return this.db
+      .prepare<[string, string], ValidatorRow>(
+        "SELECT * FROM validators WHERE lower(owner) = lower(?) AND operator_ids = ?",
+      )
+      .all(owner, ids)
+      .map(toValidator);
+  }
+}
+
+function toValidator(row: ValidatorRow): TrackedValidator {
+  return {
+    publicKey: new Uint8Array(row.pubkey),
+    owner: row.owner as Address,
+    operatorIds: (JSON.parse(row.operator_ids) as string[]).map(BigInt),
+    nonce: BigInt(row.nonce),
+    payload: new Uint8Array(row.payload),
+    shareIndex: row.share_index,
+    status: row.status,
+    statusBlock: BigInt(row.status_block),
+    refusal: row.refusal,
+  };
+}

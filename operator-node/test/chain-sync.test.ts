@@ -1,0 +1,246 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  buildKeyshares,
+  cohortRegistryAbi,
+  cohortTokenAbi,
+  generateEncryptionKeyPair,
+  openShare,
+  publicKeyOf,
+  randomScalar,
+} from "@cohort/sdk";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  type Hex,
+  http,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Anvil, startAnvil } from "../../contracts/deploy/anvil.js";
+import { type Deployment, deployCohort } from "../../contracts/deploy/deploy.js";
+import { ChainSync, type ChainSyncConfig } from "../src/chain/sync.js";
+import { ChainState } from "../src/store/chain-state.js";
+import { openDatabase } from "../src/store/database.js";
+
+// Real anvil, real contracts: the contracts build (part of `npm run build`) must have run.
+const MNEMONIC = "test test test test test test test test test test test junk";
+const [governance, owner, stranger] = [0, 1, 2].map((i) => mnemonicToAccount(MNEMONIC, { addressIndex: i }));
+const TOKEN = 10n ** 18n;
+
+let anvil: Anvil;
+let deployment: Deployment;
+let client: ReturnType<typeof createPublicClient>;
+let testClient: ReturnType<typeof createTestClient>;
+const operators: { id: bigint; encryptionKey: Uint8Array; encryptionSecret: Uint8Array }[] = [];
+
+async function send(
+  account: typeof owner,
+  address: Address,
+  abi: typeof cohortRegistryAbi | typeof cohortTokenAbi,
+  functionName: string,
+  args: readonly unknown[],
+) {
+  const wallet = createWalletClient({ account: account!, transport: http(anvil.rpcUrl) });
+  // biome-ignore lint/suspicious/noExplicitAny: checked by viem against the ABI at run time
+  const hash = await wallet.writeContract({ address, abi, functionName, args, chain: null } as any);
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  expect(receipt.status).toBe("success");
+  return receipt;
+}
+
+async function registerValidator(
+  from: typeof owner,
+  keyshares: Awaited<ReturnType<typeof buildKeyshares>>,
+  amount = 10n * TOKEN,
+) {
+  await send(from, deployment.registry, cohortRegistryAbi, "registerValidator", [
+    keyshares.publicKey,
+    keyshares.operatorIds.map(BigInt),
+    keyshares.payload,
+    BigInt(keyshares.nonce),
+    amount,
+  ]);
+}
+
+async function keysharesFor(signer: typeof owner, nonce: bigint, ids = operators.slice(0, 4)) {
+  const secretKey = randomScalar();
+  return buildKeyshares({
+    secretKey,
+    publicKey: await publicKeyOf(secretKey),
+    operators: ids,
+    owner: signer!.address,
+    nonce,
+    chainId: BigInt(deployment.chainId),
+    registry: deployment.registry,
+  });
+}
+
+function newSync(dbFile: string, operatorIndex: number, overrides: Partial<ChainSyncConfig> = {}) {
+  const state = new ChainState(openDatabase(dbFile));
+  const op = operators[operatorIndex]!;
+  const sync = new ChainSync(state, {
+    client,
+    registry: deployment.registry,
+    chainId: BigInt(deployment.chainId),
+    operatorId: op.id,
+    encryptionSecret: op.encryptionSecret,
+    confirmations: 2,
+    deployBlock: deployment.blockNumber,
+    ...overrides,
+  });
+  return { state, sync };
+}
+
+beforeAll(async () => {
+  anvil = await startAnvil({ port: 0 });
+  client = createPublicClient({ transport: http(anvil.rpcUrl) });
+  testClient = createTestClient({ mode: "anvil", transport: http(anvil.rpcUrl) });
+  deployment = await deployCohort({
+    rpcUrl: anvil.rpcUrl,
+    account: governance!,
+    // Collateral = runway × (4 operator fees + network fee) = 10 × 5000 wei: small, so a test can run a committee dry.
+    params: { minCollateral: 1000n, liquidationRunway: 10n, networkFee: 1000n },
+  });
+  for (let i = 0; i < 5; i++) {
+    const pair = await generateEncryptionKeyPair();
+    const identity = secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true);
+    const receipt = await send(owner, deployment.registry, cohortRegistryAbi, "registerOperator", [
+      bytesToHex(identity),
+      bytesToHex(pair.publicKey),
+      `operator ${i + 1}`,
+      1000n,
+    ]);
+    expect(receipt.logs.length).toBeGreaterThan(0);
+    operators.push({ id: BigInt(i + 1), encryptionKey: pair.publicKey, encryptionSecret: pair.secretKey });
+  }
+  for (const who of [owner, stranger]) {
+    await send(governance, deployment.token, cohortTokenAbi, "mint", [who!.address, 1000n * TOKEN]);
+    await send(who, deployment.token, cohortTokenAbi, "approve", [deployment.registry, 1000n * TOKEN]);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await anvil?.stop();
+});
+
+describe("chain sync against a real EVM", () => {
+  it("applies confirmed registrations only, opens its own share, and resumes from its checkpoint", async () => {
+    const dbFile = join(mkdtempSync(join(tmpdir(), "cohort-sync-")), "node.sqlite");
+    const committee = operators.slice(0, 4);
+    const keyshares = await keysharesFor(owner, 0n, committee);
+    await registerValidator(owner, keyshares);
+
+    const first = newSync(dbFile, 1);
+    await first.sync.syncToHead();
+    const publicKey = Uint8Array.from(Buffer.from(keyshares.publicKey.slice(2), "hex"));
+    expect(first.state.validator(publicKey), "not yet confirmed").toBeUndefined();
+    expect(first.state.operator(1n)?.name).toBe("operator 1");
+
+    await testClient.mine({ blocks: 2 });
+    await first.sync.syncToHead();
+    const tracked = first.state.validator(publicKey)!;
+    expect(tracked).toMatchObject({ status: "active", shareIndex: 2, refusal: null, operatorIds: [1n, 2n, 3n, 4n] });
+    // At rest the share is only the on-chain ciphertext; the node's X25519 key opens it.
+    const share = await openShare(
+      { ...tracked, chainId: BigInt(deployment.chainId), registry: deployment.registry },
+      2n,
+      operators[1]!.encryptionSecret,
+    );
+    expect(share.index).toBe(2);
+    first.state.db.close();
+
+    // A restart resumes from the checkpoint and sees the removal.
+    await send(owner, deployment.registry, cohortRegistryAbi, "removeValidator", [
+      keyshares.publicKey,
+      [1n, 2n, 3n, 4n],
+    ]);
+    await testClient.mine({ blocks: 2 });
+    const second = newSync(dbFile, 1);
+    const checkpoint = second.state.checkpoint()!;
+    const applied = await second.sync.syncToHead();
+    expect(applied).toBe(1);
+    expect(second.state.checkpoint()! > checkpoint).toBe(true);
+    expect(second.state.validator(publicKey)?.status).toBe("removed");
+  });
+
+  it("refuses, with a reason and without crashing, a payload it cannot verify", async () => {
+    const dbFile = join(mkdtempSync(join(tmpdir(), "cohort-sync-")), "node.sqlite");
+    // Keyshares built for `owner` but registered by `stranger`: the shape is fine, the ownership proof is not.
+    const nonce = (await client.readContract({
+      address: deployment.registry,
+      abi: cohortRegistryAbi,
+      functionName: "nonces",
+      args: [stranger!.address],
+    })) as bigint;
+    const stolen = await keysharesFor(owner, nonce);
+    await registerValidator(stranger, { ...stolen });
+    await testClient.mine({ blocks: 2 });
+    const { state, sync } = newSync(dbFile, 0);
+    await sync.syncToHead();
+    const tracked = state.validator(Uint8Array.from(Buffer.from(stolen.publicKey.slice(2), "hex")))!;
+    expect(tracked.status).toBe("refused");
+    expect(tracked.shareIndex).toBeNull();
+    expect(tracked.refusal).toMatch(/BAD_OWNERSHIP_PROOF/);
+  });
+
+  it("tracks exit requests, liquidation, reactivation and a move to a committee without this node", async () => {
+    const dbFile = join(mkdtempSync(join(tmpdir(), "cohort-sync-")), "node.sqlite");
+    // Committee 2..5, untouched by the other tests, so its account holds only what this test deposits.
+    const ids = [2n, 3n, 4n, 5n];
+    const nonce = (await client.readContract({
+      address: deployment.registry,
+      abi: cohortRegistryAbi,
+      functionName: "nonces",
+      args: [owner!.address],
+    })) as bigint;
+    const keyshares = await keysharesFor(owner, nonce, operators.slice(1, 5));
+    await registerValidator(owner, keyshares, 60_000n);
+    const publicKey = Uint8Array.from(Buffer.from(keyshares.publicKey.slice(2), "hex"));
+    const { state, sync } = newSync(dbFile, 4, { confirmations: 0 });
+    const status = async () => {
+      await sync.syncToHead();
+      return state.validator(publicKey)?.status;
+    };
+    expect(await status()).toBe("active");
+    await send(owner, deployment.registry, cohortRegistryAbi, "exitValidator", [keyshares.publicKey, ids]);
+    expect(await status()).toBe("exit_requested");
+
+    await testClient.mine({ blocks: 5 });
+    await send(stranger, deployment.registry, cohortRegistryAbi, "liquidate", [owner!.address, ids]);
+    expect(await status()).toBe("liquidated");
+    await send(owner, deployment.registry, cohortRegistryAbi, "reactivate", [ids, 20n * TOKEN]);
+    expect(await status()).toBe("active");
+
+    const next = (await client.readContract({
+      address: deployment.registry,
+      abi: cohortRegistryAbi,
+      functionName: "nonces",
+      args: [owner!.address],
+    })) as bigint;
+    const moved = await buildKeysharesForKey(keyshares, next);
+    await send(owner, deployment.registry, cohortRegistryAbi, "moveValidator", [
+      keyshares.publicKey,
+      ids,
+      [1n, 2n, 3n, 4n],
+      moved,
+      next,
+      10n * TOKEN,
+    ]);
+    expect(await status()).toBe("moved");
+  });
+});
+
+/** A fresh payload for committee 1..4: a stand-in key is fine here, the contract only checks the payload's shape. */
+async function buildKeysharesForKey(original: { publicKey: Hex }, nonce: bigint): Promise<Hex> {
+  const fresh = await keysharesFor(owner, nonce, operators.slice(0, 4));
+  // Splice the validator's own public key into commitments[0] so the shape check (C₀ = public key) passes.
+  const payload = Buffer.from(fresh.payload.slice(2), "hex");
+  payload.set(Buffer.from(original.publicKey.slice(2), "hex"), 6 + 96);
+  return `0x${payload.toString("hex")}`;
+}
