@@ -1,0 +1,123 @@
+import { BitArray } from "@chainsafe/ssz";
+import { DOMAIN_AGGREGATE_AND_PROOF, DOMAIN_BEACON_ATTESTER, DOMAIN_SELECTION_PROOF } from "@lodestar/params";
+import { computeSigningRoot } from "@lodestar/state-transition";
+import { type phase0, ssz } from "@lodestar/types";
+import type { BeaconChain } from "./beacon.js";
+
+export type AttesterDuty = {
+  validatorIndex: number;
+  pubkey: Uint8Array;
+  slot: number;
+  committeeIndex: number;
+  committeeLength: number;
+  validatorCommitteeIndex: number;
+};
+
+/**
+ * Validator indices for public keys; keys the chain does not know yet (pending deposits) are left out. A plain GET:
+ * the 1.46 client insists on response metadata (`finalized`) that older beacon nodes do not send.
+ */
+export async function validatorIndices(chain: BeaconChain, pubkeys: Uint8Array[]): Promise<Map<string, number>> {
+  const query = pubkeys.map((p) => `id=0x${Buffer.from(p).toString("hex")}`).join("&");
+  const res = await fetch(`${chain.url}/eth/v1/beacon/states/head/validators?${query}`);
+  if (!res.ok) throw new Error(`beacon node refused the validators query: HTTP ${res.status}`);
+  const body = (await res.json()) as { data: { index: string; validator: { pubkey: string } }[] };
+  return new Map(body.data.map((v) => [v.validator.pubkey.replace(/^0x/, ""), Number(v.index)]));
+}
+
+export async function attesterDuties(chain: BeaconChain, epoch: number, indices: number[]): Promise<AttesterDuty[]> {
+  if (indices.length === 0) return [];
+  const res = await chain.api.validator.getAttesterDuties({ epoch, indices });
+  return res.value().map((d) => ({
+    validatorIndex: d.validatorIndex,
+    pubkey: d.pubkey,
+    slot: d.slot,
+    committeeIndex: d.committeeIndex,
+    committeeLength: d.committeeLength,
+    validatorCommitteeIndex: d.validatorCommitteeIndex,
+  }));
+}
+
+export async function attestationData(
+  chain: BeaconChain,
+  slot: number,
+  committeeIndex: number,
+): Promise<phase0.AttestationData> {
+  return (await chain.api.validator.produceAttestationData({ slot, committeeIndex })).value();
+}
+
+export function attestationSigningRoot(chain: BeaconChain, data: phase0.AttestationData): Uint8Array {
+  return computeSigningRoot(
+    ssz.phase0.AttestationData,
+    data,
+    chain.config.getDomain(data.slot, DOMAIN_BEACON_ATTESTER),
+  );
+}
+
+export function selectionProofSigningRoot(chain: BeaconChain, slot: number): Uint8Array {
+  return computeSigningRoot(ssz.Slot, slot, chain.config.getDomain(slot, DOMAIN_SELECTION_PROOF));
+}
+
+export function aggregateAndProofSigningRoot(chain: BeaconChain, message: phase0.AggregateAndProof): Uint8Array {
+  return computeSigningRoot(
+    ssz.phase0.AggregateAndProof,
+    message,
+    chain.config.getDomain(message.aggregate.data.slot, DOMAIN_AGGREGATE_AND_PROOF),
+  );
+}
+
+export function singleAttestation(
+  duty: AttesterDuty,
+  data: phase0.AttestationData,
+  signature: Uint8Array,
+): phase0.Attestation {
+  return {
+    aggregationBits: BitArray.fromSingleBit(duty.committeeLength, duty.validatorCommitteeIndex),
+    data,
+    signature,
+  };
+}
+
+/**
+ * POST /eth/v1/beacon/pool/attestations. Sent as JSON by hand because @lodestar/api 1.46 only offers the v2 route,
+ * which phase0-era nodes answer 404; the SSZ JSON itself comes from @lodestar/types.
+ */
+export async function submitAttestations(chain: BeaconChain, attestations: phase0.Attestation[]): Promise<void> {
+  await postJson(
+    chain,
+    "/eth/v1/beacon/pool/attestations",
+    attestations.map((a) => ssz.phase0.Attestation.toJson(a)),
+  );
+}
+
+export async function aggregateAttestation(
+  chain: BeaconChain,
+  data: phase0.AttestationData,
+): Promise<phase0.Attestation | undefined> {
+  const root = `0x${Buffer.from(ssz.phase0.AttestationData.hashTreeRoot(data)).toString("hex")}`;
+  const res = await fetch(
+    `${chain.url}/eth/v1/validator/aggregate_attestation?attestation_data_root=${root}&slot=${data.slot}`,
+  );
+  if (!res.ok) return undefined;
+  return ssz.phase0.Attestation.fromJson(((await res.json()) as { data: unknown }).data);
+}
+
+export async function submitAggregateAndProofs(
+  chain: BeaconChain,
+  signed: phase0.SignedAggregateAndProof[],
+): Promise<void> {
+  await postJson(
+    chain,
+    "/eth/v1/validator/aggregate_and_proofs",
+    signed.map((s) => ssz.phase0.SignedAggregateAndProof.toJson(s)),
+  );
+}
+
+async function postJson(chain: BeaconChain, path: string, body: unknown): Promise<void> {
+  const res = await fetch(chain.url + path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`beacon node refused ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+}

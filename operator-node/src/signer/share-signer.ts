@@ -1,0 +1,61 @@
+import { SecretKey } from "@chainsafe/blst";
+import type { SlashingProtection } from "./slashing-protection.js";
+
+/**
+ * Signs with this node's share of each validator, behind slashing protection: for slashable messages the check and
+ * its durable record come first, and only then does a partial signature exist. Native blst does the signing (0.4 ms).
+ */
+export interface ValidatorShare {
+  validatorPublicKey: Uint8Array;
+  /** 32-byte share secret; loaded into blst and not kept as bytes. */
+  secret: Uint8Array;
+}
+
+export class ShareSigner {
+  private readonly keys = new Map<string, SecretKey>();
+
+  constructor(
+    private readonly protection: SlashingProtection,
+    shares: readonly ValidatorShare[],
+  ) {
+    for (const share of shares) {
+      this.keys.set(keyOf(share.validatorPublicKey), SecretKey.fromBytes(share.secret));
+      share.secret.fill(0);
+    }
+  }
+
+  /** Partial signature over an attestation's signing root; throws `SlashableSigningError` instead of signing. */
+  signAttestation(
+    validatorPublicKey: Uint8Array,
+    sourceEpoch: number,
+    targetEpoch: number,
+    signingRoot: Uint8Array,
+  ): Uint8Array {
+    const key = this.key(validatorPublicKey);
+    this.protection.checkAndRecordAttestation({ pubkey: validatorPublicKey, sourceEpoch, targetEpoch, signingRoot });
+    return key.sign(signingRoot).toBytes();
+  }
+
+  signBlock(validatorPublicKey: Uint8Array, slot: number, signingRoot: Uint8Array): Uint8Array {
+    const key = this.key(validatorPublicKey);
+    this.protection.checkAndRecordBlock({ pubkey: validatorPublicKey, slot, signingRoot });
+    return key.sign(signingRoot).toBytes();
+  }
+
+  /** Selection proofs, RANDAO reveals, aggregate-and-proofs and exits are not slashable. */
+  signUnslashable(validatorPublicKey: Uint8Array, signingRoot: Uint8Array): Uint8Array {
+    return this.key(validatorPublicKey).sign(signingRoot).toBytes();
+  }
+
+  has(validatorPublicKey: Uint8Array): boolean {
+    return this.keys.has(keyOf(validatorPublicKey));
+  }
+
+  private key(validatorPublicKey: Uint8Array): SecretKey {
+    const key = this.keys.get(keyOf(validatorPublicKey));
+    if (!key) throw new Error(`no share for validator ${keyOf(validatorPublicKey).slice(0, 12)}…`);
+    return key;
+  }
+}
+
+const keyOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
