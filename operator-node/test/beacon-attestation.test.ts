@@ -50,7 +50,8 @@ beforeAll(async () => {
     secret.fill(0);
     const publicKey = sk.toPublicKey().toBytes();
     validators.push({ publicKey, sharePublicKeys: split.shares.map((s) => s.publicKey) });
-    split.shares.forEach((s, k) => perSigner[k]!.push({ validatorPublicKey: publicKey, secret: s.secret }));
+    for (const [k, s] of split.shares.entries())
+      perSigner[k]!.push({ validatorPublicKey: publicKey, secret: s.secret });
   }
   for (let k = 0; k < 4; k++) {
     signers.push(new ShareSigner(new SlashingProtection(openDatabase(join(dir, `signer-${k}.sqlite`))), perSigner[k]!));
