@@ -1,0 +1,139 @@
+import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { CohortError } from "@cohort/sdk";
+import { createKeyFile, KeyFileError, publicKeysOf } from "../keys/key-file.js";
+import { exportInterchange, InterchangeError, importInterchange } from "../signer/interchange.js";
+import { openDatabase } from "../store/database.js";
+
+/** A failure the operator can fix: one line `cohort-node: <problem>`, exit code 1. */
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  cohort-node init --key-file FILE [--password-file FILE]     create the operator's encrypted key file
+  cohort-node keys --key-file FILE                           print the public keys to register on-chain
+  cohort-node slashing export --db FILE --genesis-validators-root 0x… --out FILE
+  cohort-node slashing import --db FILE --genesis-validators-root 0x… --file FILE`;
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "init":
+      return init(rest);
+    case "keys":
+      return keys(rest);
+    case "slashing":
+      return slashing(rest);
+    default:
+      throw new UsageError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
+  }
+}
+
+async function init(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { "key-file": { type: "string" }, "password-file": { type: "string" } },
+  });
+  const keyFile = required(values["key-file"], "--key-file");
+  const password = await readPassword(values["password-file"]);
+  const { file, keys } = await createKeyFile(password);
+  keys.identitySecret.fill(0);
+  keys.encryptionSecret.fill(0);
+  await writeAtomically(keyFile, `${JSON.stringify(file, null, 2)}\n`, 0o600, { overwrite: false });
+  process.stderr.write(`wrote ${keyFile} (mode 0600); back it up: it cannot be recovered without the password\n`);
+  printKeys(JSON.stringify(file));
+}
+
+async function keys(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { "key-file": { type: "string" } } });
+  printKeys(await readText(required(values["key-file"], "--key-file"), "key file"));
+}
+
+function printKeys(keyFileText: string): void {
+  const { identityPublicKey, encryptionPublicKey } = publicKeysOf(keyFileText);
+  process.stdout.write(
+    `identity public key (secp256k1):   ${identityPublicKey}\nencryption public key (X25519):    ${encryptionPublicKey}\n`,
+  );
+}
+
+async function slashing(argv: string[]): Promise<void> {
+  const [direction, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      db: { type: "string" },
+      "genesis-validators-root": { type: "string" },
+      out: { type: "string" },
+      file: { type: "string" },
+    },
+  });
+  const gvr = required(values["genesis-validators-root"], "--genesis-validators-root");
+  if (!/^0x[0-9a-fA-F]{64}$/.test(gvr))
+    throw new UsageError("--genesis-validators-root must be 0x and 32 bytes of hex");
+  const db = openDatabase(required(values.db, "--db"));
+  try {
+    if (direction === "export") {
+      const out = required(values.out, "--out");
+      const interchange = exportInterchange(db, gvr);
+      await writeAtomically(out, `${JSON.stringify(interchange, null, 2)}\n`, 0o644);
+      process.stderr.write(`exported the signing history of ${interchange.data.length} validator(s) to ${out}\n`);
+    } else if (direction === "import") {
+      const file = required(values.file, "--file");
+      const { validators } = importInterchange(db, await readText(file, "interchange file"), gvr);
+      process.stderr.write(`imported the signing history of ${validators} validator(s) from ${file}\n`);
+    } else {
+      throw new UsageError(`slashing: expected "export" or "import"\n${USAGE}`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function readPassword(file: string | undefined): Promise<string> {
+  if (!file) throw new UsageError("--password-file is required (interactive prompts are not supported yet)");
+  const password = (await readText(file, "password file")).replace(/\r?\n$/, "");
+  if (password.length < 8) throw new UsageError(`${file}: use a password of at least 8 characters`);
+  return password;
+}
+
+async function readText(file: string, what: string): Promise<string> {
+  return readFile(file, "utf8").catch(() => {
+    throw new UsageError(`${file}: cannot read the ${what}`);
+  });
+}
+
+/**
+ * Write beside the target, then move it into place, so a crash never leaves half a file. With overwrite false the
+ * move is a hard link, which fails if the name exists: an operator's key file is never silently replaced.
+ */
+async function writeAtomically(path: string, content: string, mode: number, { overwrite = true } = {}): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, content, { mode, flag: "wx" });
+    if (overwrite) await rename(temporary, path);
+    else await link(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST" && !overwrite) {
+      throw new UsageError(`${path} already exists; refusing to overwrite an operator key file (move it away first)`);
+    }
+    throw new UsageError(`${path}: cannot write the file (does the folder exist?)`);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required\n${USAGE}`);
+  return value;
+}
+
+export function reportAndExit(error: unknown): void {
+  const known = error instanceof UsageError || error instanceof KeyFileError || error instanceof InterchangeError;
+  const message = known
+    ? (error as Error).message
+    : error instanceof CohortError
+      ? error.shortMessage
+      : `unexpected error: ${error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : "unknown"}`;
+  process.stderr.write(`cohort-node: ${message}\n`);
+  process.exitCode = 1;
+}

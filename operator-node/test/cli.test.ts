@@ -1,0 +1,81 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { SlashingProtection } from "../src/signer/slashing-protection.js";
+import { openDatabase } from "../src/store/database.js";
+
+const run = promisify(execFile);
+const ENTRY = new URL("../src/cli/entry.ts", import.meta.url).pathname;
+const GVR = `0x${"11".repeat(32)}`;
+
+async function cli(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", ENTRY, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("cohort-node CLI", () => {
+  it("init writes a 0600 key file whose public keys `keys` prints without the password", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cohort-node-cli-"));
+    writeFileSync(join(dir, "pw"), "a long operator password\n");
+    const keyFile = join(dir, "node-key.json");
+    const init = await cli(["init", "--key-file", keyFile, "--password-file", join(dir, "pw")]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(init.stdout).toMatch(/identity public key \(secp256k1\):\s+0x0[23][0-9a-f]{64}\n/);
+    expect(init.stdout).toMatch(/encryption public key \(X25519\):\s+0x[0-9a-f]{64}\n/);
+    const keys = await cli(["keys", "--key-file", keyFile]);
+    expect(keys.stdout).toBe(init.stdout);
+    expect(readFileSync(keyFile, "utf8")).not.toContain("a long operator password");
+    const before = readFileSync(keyFile, "utf8");
+    const again = await cli(["init", "--key-file", keyFile, "--password-file", join(dir, "pw")]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists; refusing to overwrite/);
+    expect(readFileSync(keyFile, "utf8")).toBe(before);
+  }, 240_000); // four real scrypt (n=2^18) runs and three process starts: seconds alone, minutes on a loaded CI box
+
+  it("slashing export → import moves the signing history between databases", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cohort-node-cli-"));
+    const source = join(dir, "a.sqlite");
+    const db = openDatabase(source);
+    new SlashingProtection(db).checkAndRecordAttestation({
+      pubkey: new Uint8Array(48).fill(3),
+      sourceEpoch: 4,
+      targetEpoch: 5,
+      signingRoot: new Uint8Array(32).fill(1),
+    });
+    db.close();
+    const out = join(dir, "interchange.json");
+    const exported = await cli(["slashing", "export", "--db", source, "--genesis-validators-root", GVR, "--out", out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const target = join(dir, "b.sqlite");
+    const imported = await cli(["slashing", "import", "--db", target, "--genesis-validators-root", GVR, "--file", out]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toMatch(/1 validator/);
+    const wrongChain = await cli([
+      "slashing",
+      "import",
+      "--db",
+      target,
+      "--genesis-validators-root",
+      `0x${"22".repeat(32)}`,
+      "--file",
+      out,
+    ]);
+    expect(wrongChain.code).not.toBe(0);
+    expect(wrongChain.stderr).toMatch(/^cohort-node: .*another chain/);
+  });
+
+  it("bad input gets one clear line and exit code 1", async () => {
+    const res = await cli(["keys", "--key-file", "/nonexistent/key.json"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe("cohort-node: /nonexistent/key.json: cannot read the key file");
+  });
+});
