@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {CohortConfig} from "./CohortTypes.sol";
+
+/// @notice Events and errors of the registry. Events carry everything an operator node needs to rebuild its state from
+/// logs alone (keys, committee, payload), because payloads are never kept in storage.
+interface ICohortRegistry {
+    // ─── governance ───
+    event ConfigUpdated(CohortConfig config);
+    event OperatorVerified(uint64 indexed operatorId, bool verified);
+    event NetworkEarningsWithdrawn(address indexed to, uint256 amount);
+
+    // ─── operators ───
+    event OperatorAdded(
+        uint64 indexed operatorId, address indexed owner, bytes identityKey, bytes32 encryptionKey, string name, uint256 fee
+    );
+    event OperatorRemoved(uint64 indexed operatorId);
+    event OperatorFeeDeclared(uint64 indexed operatorId, uint256 fee, uint64 executableAt, uint64 expiresAt);
+    event OperatorFeeDeclarationCancelled(uint64 indexed operatorId);
+    event OperatorFeeUpdated(uint64 indexed operatorId, uint256 fee);
+    event OperatorPrivacyUpdated(uint64 indexed operatorId, bool privateMode);
+    event OperatorAllowListUpdated(uint64 indexed operatorId, address[] owners, bool allowed);
+    event OperatorEarningsWithdrawn(uint64 indexed operatorId, address indexed to, uint256 amount);
+
+    // ─── validators ───
+    event ValidatorAdded(address indexed owner, uint64[] operatorIds, bytes publicKey, bytes payload, uint256 nonce);
+    event ValidatorRemoved(address indexed owner, uint64[] operatorIds, bytes publicKey);
+    event ValidatorExitRequested(address indexed owner, uint64[] operatorIds, bytes publicKey);
+    event ValidatorCommitteeChanged(
+        address indexed owner,
+        bytes publicKey,
+        uint64[] oldOperatorIds,
+        uint64[] operatorIds,
+        bytes payload,
+        uint256 nonce
+    );
+
+    // ─── committees ───
+    event CommitteeDeposited(address indexed owner, uint64[] operatorIds, address indexed from, uint256 amount);
+    event CommitteeWithdrawn(address indexed owner, uint64[] operatorIds, uint256 amount);
+    event CommitteeLiquidated(
+        address indexed owner, uint64[] operatorIds, address indexed liquidator, uint256 collateral, uint256 badDebt
+    );
+    event CommitteeReactivated(address indexed owner, uint64[] operatorIds, uint256 amount);
+
+    // ─── errors: governance ───
+    error OwnershipCannotBeRenounced();
+    error FeeExecutionWindowZero();
+    error MaxFeeIncreaseTooLarge(uint256 maxBps);
+    error MaxValidatorsPerOperatorZero();
+
+    // ─── errors: operators ───
+    error OperatorNotFound(uint64 operatorId);
+    error NotOperatorOwner(uint64 operatorId);
+    error InvalidIdentityKey();
+    error IdentityKeyInUse(uint64 operatorId);
+    error InvalidEncryptionKey();
+    error InvalidOperatorName();
+    error FeeTooHigh(uint256 maxFee);
+    error FeeNotAnIncrease(uint256 currentFee);
+    error FeeIncreaseTooLarge(uint256 maxFee);
+    error FeeNotADecrease(uint256 currentFee);
+    error NoFeeDeclared();
+    error FeeTimelockNotElapsed(uint64 executableAt);
+    error FeeDeclarationExpired(uint64 expiredAt);
+    error OperatorHasValidators(uint256 validatorCount);
+    error InsufficientEarnings(uint256 available);
+    error ZeroAmount();
+
+    // ─── errors: validators and committees ───
+    error InvalidCommitteeSize(uint256 size);
+    error CommitteeNotSorted();
+    error OwnerNotAllowed(uint64 operatorId);
+    error OperatorValidatorLimitReached(uint64 operatorId, uint256 limit);
+    error InvalidPublicKeyLength(uint256 length);
+    error ValidatorAlreadyRegistered();
+    error ValidatorNotFound();
+    error NotValidatorOwner();
+    error ValidatorNotInCommittee();
+    error InvalidNonce(uint256 expected, uint256 provided);
+    error EmptyBatch();
+    error BatchLengthMismatch();
+    error SameCommittee();
+    error CommitteeNotFound();
+    error CommitteeIsLiquidated();
+    error CommitteeAlreadyActive();
+    error CommitteeNotLiquidatable();
+    error InsufficientCollateral(uint256 required, uint256 available);
+    error InsufficientBalance(uint256 available);
+}
