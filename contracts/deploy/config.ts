@@ -1,0 +1,29 @@
+/** Governance parameters, mirroring the `CohortConfig` struct of CohortRegistry.sol. */
+export interface CohortConfig {
+  networkFee: bigint;
+  maxOperatorFee: bigint;
+  maxFeeIncreaseBps: bigint;
+  feeDeclareTimelock: bigint;
+  feeExecutionWindow: bigint;
+  liquidationRunway: bigint;
+  minCollateral: bigint;
+  maxValidatorsPerOperator: bigint;
+}
+
+const TOKEN = 10n ** 18n;
+
+/**
+ * Mainnet-like defaults. Fees are fee-token wei per validator per block: 1e9 wei/block is ~0.0026 tokens a year at
+ * 12-second blocks.
+ */
+export const defaultConfig: CohortConfig = {
+  networkFee: 1_000_000_000n,
+  maxOperatorFee: 10n ** 15n,
+  maxFeeIncreaseBps: 1_000n,
+  feeDeclareTimelock: 3n * 24n * 3600n,
+  feeExecutionWindow: 24n * 3600n,
+  // About two weeks of 12-second blocks.
+  liquidationRunway: 100_800n,
+  minCollateral: TOKEN,
+  maxValidatorsPerOperator: 500n,
+};

@@ -1,0 +1,1 @@
+export { cohortRegistryAbi, cohortTokenAbi } from "./contracts.generated.js";
