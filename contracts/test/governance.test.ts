@@ -1,0 +1,143 @@
+import { type Hex, parseEventLogs } from "viem";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cohortRegistryAbi } from "../../sdk/src/abi/index.js";
+import { type Actor, type Cohort, registerOperators, setupCohort, testConfig } from "./harness.js";
+import { fakePayload, randomPublicKey } from "./payload.js";
+
+let cohort: Cohort;
+let governance: Actor;
+let alice: Actor;
+let staker: Actor;
+let snapshot: Hex;
+
+beforeAll(async () => {
+  cohort = await setupCohort();
+  [governance, alice, staker] = cohort.accounts as [Actor, Actor, Actor];
+  await cohort.fund([staker], 10n ** 24n);
+});
+beforeEach(async () => {
+  snapshot = await cohort.snapshot();
+});
+afterEach(async () => {
+  await cohort.revert(snapshot);
+});
+
+describe("config", () => {
+  it("is readable in one struct and was emitted at deployment", async () => {
+    expect(await cohort.read("config")).toEqual(testConfig);
+    const logs = await cohort.client.getContractEvents({
+      address: cohort.deployment.registry,
+      abi: cohortRegistryAbi,
+      eventName: "ConfigUpdated",
+      fromBlock: cohort.deployment.blockNumber,
+      toBlock: cohort.deployment.blockNumber,
+    });
+    expect(logs[0]?.args.config).toEqual(testConfig);
+  });
+
+  it("governance updates every parameter at once; others cannot", async () => {
+    const next = {
+      networkFee: 7n,
+      maxOperatorFee: 9_999n,
+      maxFeeIncreaseBps: 500n,
+      feeDeclareTimelock: 10n,
+      feeExecutionWindow: 20n,
+      liquidationRunway: 30n,
+      minCollateral: 40n,
+      maxValidatorsPerOperator: 60n,
+    };
+    const receipt = await cohort.send(governance, "setConfig", [next]);
+    const [event] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "ConfigUpdated" });
+    expect(event?.args.config).toEqual(next);
+    expect(await cohort.read("config")).toEqual(next);
+    await cohort.expectRevert(alice, "setConfig", [next], "OwnableUnauthorizedAccount", [alice.address]);
+  });
+
+  it("rejects parameters that would break the protocol", async () => {
+    await cohort.expectRevert(
+      governance,
+      "setConfig",
+      [{ ...testConfig, feeExecutionWindow: 0n }],
+      "FeeExecutionWindowZero",
+    );
+    await cohort.expectRevert(
+      governance,
+      "setConfig",
+      [{ ...testConfig, maxFeeIncreaseBps: 10_001n }],
+      "MaxFeeIncreaseTooLarge",
+      [10_000n],
+    );
+    await cohort.expectRevert(
+      governance,
+      "setConfig",
+      [{ ...testConfig, maxValidatorsPerOperator: 0n }],
+      "MaxValidatorsPerOperatorZero",
+    );
+  });
+
+  it("a network fee change applies from its block on", async () => {
+    const ids = await registerOperators(cohort, alice, 4, 0n);
+    const publicKey = randomPublicKey();
+    await cohort.send(staker, "registerValidator", [publicKey, ids, fakePayload(publicKey, 4), 0n, 10n ** 7n]);
+    await cohort.mine(9);
+    await cohort.send(governance, "setConfig", [{ ...testConfig, networkFee: 5n }]); // 10 blocks at the old fee
+    await cohort.mine(4);
+    expect(await cohort.read("networkEarnings")).toBe(10n * testConfig.networkFee + 4n * 5n);
+  });
+});
+
+describe("network earnings", () => {
+  it("only governance withdraws, to any address, up to what was earned", async () => {
+    const ids = await registerOperators(cohort, alice, 4, 0n);
+    const publicKey = randomPublicKey();
+    await cohort.send(staker, "registerValidator", [publicKey, ids, fakePayload(publicKey, 4), 0n, 10n ** 7n]);
+    await cohort.mine(4);
+    // The withdrawal lands 5 blocks after the registration.
+    const earned = 5n * testConfig.networkFee;
+    await cohort.expectRevert(alice, "withdrawNetworkEarnings", [alice.address, 1n], "OwnableUnauthorizedAccount", [
+      alice.address,
+    ]);
+    await cohort.expectRevert(governance, "withdrawNetworkEarnings", [alice.address, 0n], "ZeroAmount");
+    await cohort.expectRevert(
+      governance,
+      "withdrawNetworkEarnings",
+      [alice.address, earned + 1n],
+      "InsufficientEarnings",
+      [earned],
+    );
+    const before = await cohort.balanceOf(alice.address);
+    await cohort.send(governance, "withdrawNetworkEarnings", [alice.address, earned]);
+    expect(await cohort.balanceOf(alice.address)).toBe(before + earned);
+    expect(await cohort.read("networkEarnings")).toBe(0n);
+  });
+});
+
+describe("ownership", () => {
+  it("moves in two steps (Ownable2Step)", async () => {
+    await cohort.send(governance, "transferOwnership", [alice.address]);
+    expect(await cohort.read("owner")).toBe(governance.address);
+    expect(await cohort.read("pendingOwner")).toBe(alice.address);
+    await cohort.expectRevert(staker, "acceptOwnership", [], "OwnableUnauthorizedAccount", [staker.address]);
+    await cohort.send(alice, "acceptOwnership", []);
+    expect(await cohort.read("owner")).toBe(alice.address);
+    await cohort.expectRevert(governance, "setOperatorVerified", [1n, true], "OwnableUnauthorizedAccount", [
+      governance.address,
+    ]);
+  });
+});
+
+describe("renounceOwnership", () => {
+  it("is disabled for governance and unavailable to others", async () => {
+    await cohort.expectRevert(governance, "renounceOwnership", [], "OwnershipCannotBeRenounced");
+    await cohort.expectRevert(alice, "renounceOwnership", [], "OwnableUnauthorizedAccount", [alice.address]);
+  });
+});
+
+describe("fee token", () => {
+  it("only its owner mints", async () => {
+    const before = await cohort.balanceOf(alice.address);
+    await cohort.sendToken(governance, "mint", [alice.address, 123n]);
+    expect(await cohort.balanceOf(alice.address)).toBe(before + 123n);
+    await expect(cohort.sendToken(alice, "mint", [alice.address, 1n])).rejects.toThrow(/OwnableUnauthorizedAccount/);
+  });
+});
