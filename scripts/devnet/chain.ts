@@ -1,0 +1,168 @@
+/**
+ * The chain half of the local devnet: anvil + Cohort contracts + 4 registered demo operators + funded test accounts.
+ * Writes `<dir>/deployment.json` (public data for the dapp, the nodes and the e2e tests) and
+ * `<dir>/operators/operator-<id>.json` (each operator's secret keys, mode 0600).
+ */
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEventLogs } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { startAnvil } from "../../contracts/deploy/anvil.js";
+import type { CohortConfig } from "../../contracts/deploy/config.js";
+import { type Deployment, deployCohort } from "../../contracts/deploy/deploy.js";
+import { build } from "../../contracts/scripts/build.js";
+import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
+import { generateOperatorKeys, writeOperatorKeyFile } from "./operatorKeys.js";
+
+/** Anvil's default accounts come from this public test mnemonic; they are for local chains only. */
+const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+const ACCOUNT_COUNT = 10;
+const TOKEN = 10n ** 18n;
+const MINT_PER_ACCOUNT = 1_000_000n * TOKEN;
+
+/** Demo operators, owned by anvil accounts 1–4 (account 0 deploys and governs). Fees in fee-token wei per block. */
+const DEMO_OPERATORS = [
+  { name: "Aurora Staking", fee: 1_000_000_000n },
+  { name: "Borealis Nodes", fee: 1_500_000_000n },
+  { name: "Cascade Validators", fee: 2_000_000_000n },
+  { name: "Dune Infrastructure", fee: 2_500_000_000n },
+] as const;
+
+/** Mainnet-like, except fee changes wait one minute instead of three days so they can be tried by hand. */
+const DEVNET_PARAMS: Partial<CohortConfig> = {
+  feeDeclareTimelock: 60n,
+  feeExecutionWindow: 3_600n,
+};
+
+export interface DevnetOperator {
+  id: number;
+  name: string;
+  owner: Address;
+  fee: string;
+  identityPublicKey: Hex;
+  encryptionPublicKey: Hex;
+  /** Path of the file holding this operator's secret keys. */
+  keyFile: string;
+}
+
+/** deployment.json: JSON-safe (bigints as decimal strings). */
+export interface DevnetDeployment {
+  chainId: number;
+  rpcUrl: string;
+  registry: Address;
+  token: Address;
+  deployer: Address;
+  governance: Address;
+  deployBlock: number;
+  config: Record<keyof CohortConfig, string>;
+  operators: DevnetOperator[];
+  accounts: Address[];
+}
+
+export interface Devnet {
+  rpcUrl: string;
+  deployment: DevnetDeployment;
+  stop(): Promise<void>;
+}
+
+export interface DevnetOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  dir?: string;
+  host?: string;
+}
+
+export async function startDevnet({
+  port = 8545,
+  dir = ".devnet",
+  host = "127.0.0.1",
+}: DevnetOptions = {}): Promise<Devnet> {
+  const outDir = resolve(dir);
+  await build({ quiet: true });
+  const anvil = await startAnvil({ port, host });
+  try {
+    const deployment = await setUpChain(anvil.rpcUrl, outDir);
+    return { rpcUrl: anvil.rpcUrl, deployment, stop: () => anvil.stop() };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}
+
+async function setUpChain(rpcUrl: string, outDir: string): Promise<DevnetDeployment> {
+  const accounts = Array.from({ length: ACCOUNT_COUNT }, (_, i) =>
+    mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }),
+  );
+  const [governance] = accounts as [(typeof accounts)[number]];
+  const deployed: Deployment = await deployCohort({ rpcUrl, account: governance, params: DEVNET_PARAMS });
+
+  const transport = http(rpcUrl);
+  const client = createPublicClient({ transport, pollingInterval: 50 });
+  const send = async (account: (typeof accounts)[number], request: Parameters<typeof client.simulateContract>[0]) => {
+    const { request: prepared } = await client.simulateContract({ ...request, account });
+    const hash = await createWalletClient({ account, transport }).writeContract(prepared);
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${request.functionName} failed (${hash})`);
+    return receipt;
+  };
+
+  // Start from a clean output: stale key files from an earlier chain would not match the new registry.
+  await rm(join(outDir, "operators"), { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+
+  const operators: DevnetOperator[] = [];
+  for (const [i, demo] of DEMO_OPERATORS.entries()) {
+    const owner = accounts[i + 1]!;
+    const keys = generateOperatorKeys();
+    const receipt = await send(owner, {
+      address: deployed.registry,
+      abi: cohortRegistryAbi,
+      functionName: "registerOperator",
+      args: [keys.identityPublicKey, keys.encryptionPublicKey, demo.name, demo.fee],
+    });
+    const [added] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
+    const id = Number(added!.args.operatorId);
+    const keyFile = await writeOperatorKeyFile(outDir, {
+      operatorId: id,
+      name: demo.name,
+      owner: owner.address,
+      ...keys,
+    });
+    operators.push({
+      id,
+      name: demo.name,
+      owner: owner.address,
+      fee: demo.fee.toString(),
+      identityPublicKey: keys.identityPublicKey,
+      encryptionPublicKey: keys.encryptionPublicKey,
+      keyFile,
+    });
+  }
+
+  for (const account of accounts) {
+    await send(governance, {
+      address: deployed.token,
+      abi: cohortTokenAbi,
+      functionName: "mint",
+      args: [account.address, MINT_PER_ACCOUNT],
+    });
+  }
+
+  const deployment: DevnetDeployment = {
+    chainId: deployed.chainId,
+    rpcUrl,
+    registry: deployed.registry,
+    token: deployed.token,
+    deployer: deployed.deployer,
+    governance: deployed.governance,
+    deployBlock: Number(deployed.blockNumber),
+    config: Object.fromEntries(Object.entries(deployed.config).map(([k, v]) => [k, v.toString()])) as Record<
+      keyof CohortConfig,
+      string
+    >,
+    operators,
+    accounts: accounts.map((a) => a.address),
+  };
+  await writeFile(join(outDir, "deployment.json"), `${JSON.stringify(deployment, null, 2)}\n`);
+  return deployment;
+}
