@@ -1,7 +1,7 @@
+export * from "./abi/index.js";
 export * from "./bls/constants.js";
 export { isValidPublicKey, loadBls, publicKeyOf, sign, verify } from "./bls/engine.js";
 export { bytesToHex, concatBytes, equalBytes, type Hex, parseHex, u64be, zeroize } from "./bytes.js";
-export * from "./deposit/deposit.js";
 export * from "./encryption/hpke.js";
 export * from "./errors.js";
 export * from "./keyshares/build.js";
@@ -17,4 +17,3 @@ export * from "./shamir/committee.js";
 export * from "./shamir/random.js";
 export * from "./shamir/split.js";
 export * from "./threshold/index.js";
-export * from "./abi/index.js";

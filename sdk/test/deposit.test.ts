@@ -1,19 +1,15 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
 import {
-  combinePartialSignatures,
   depositDataRoot,
   depositDomain,
   depositMessageRoot,
   depositSigningRoot,
   executionWithdrawalCredentials,
   FULL_DEPOSIT_GWEI,
-  partialSign,
-  sign,
-  splitSecret,
   toDepositDataJson,
-  verify,
-} from "../src/index.js";
+} from "../src/deposit/deposit.js";
+import { combinePartialSignatures, partialSign, sign, splitSecret, verify } from "../src/index.js";
 import { OWNER, validatorKey } from "./helpers.js";
 
 const h = (...parts: Uint8Array[]) => sha256(Buffer.concat(parts));

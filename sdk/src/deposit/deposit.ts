@@ -5,6 +5,9 @@ import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from "../bls/constants.js";
 import { concatBytes } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
 
+// Imported as `@cohort/sdk/deposit/deposit`, not from the root: @lodestar/types touches Node's Buffer at import
+// time, and the root entry must stay loadable in the browser.
+
 /** 32 ETH: the amount that activates a validator. */
 export const FULL_DEPOSIT_GWEI = 32_000_000_000n;
 
