@@ -68,7 +68,8 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       "--port",
       String(p2pPort),
     ],
-    { stdio: ["ignore", out, out], detached: false },
+    // cwd: `lodestar dev` writes genesis.ssz into its working directory.
+    { cwd: options.dataDir, stdio: ["ignore", out, out], detached: false },
   );
   const url = `http://127.0.0.1:${restPort}`;
   const stop = () => stopProcess(child);
