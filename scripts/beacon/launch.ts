@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const BEACON_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "beacon");
@@ -40,8 +40,9 @@ export function lodestarBinary(): string {
 export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   const restPort = options.restPort || (await freePort());
   const p2pPort = options.p2pPort || (await freePort());
-  mkdirSync(options.dataDir, { recursive: true });
-  const logFile = join(options.dataDir, "lodestar.log");
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(dataDir, "lodestar.log");
   const out = openSync(logFile, "w");
   const child = spawn(
     lodestarBinary(),
@@ -69,7 +70,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       String(p2pPort),
     ],
     // cwd: `lodestar dev` writes genesis.ssz into its working directory.
-    { cwd: options.dataDir, stdio: ["ignore", out, out], detached: false },
+    { cwd: dataDir, stdio: ["ignore", out, out], detached: false },
   );
   const url = `http://127.0.0.1:${restPort}`;
   const stop = () => stopProcess(child);
