@@ -62,7 +62,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       `http://127.0.0.1:${restPort}`,
       "--reset",
       "--dataDir",
-      join(options.dataDir, "chain"),
+      join(dataDir, "chain"),
       "--params.SECONDS_PER_SLOT",
       String(options.secondsPerSlot ?? 2),
       "--discv5=false",
