@@ -1,0 +1,114 @@
+import { useQuery } from "@tanstack/react-query";
+import type { Address, Hex, PublicClient } from "viem";
+import { cohortRegistryAbi, cohortTokenAbi } from "../chain/contracts";
+import { useCohortClient } from "../chain/useCohortClient";
+
+export interface OperatorRow {
+  id: bigint;
+  owner: Address;
+  name: string;
+  /** Fee-token wei per validator per block. */
+  fee: bigint;
+  validatorCount: number;
+  active: boolean;
+  verified: boolean;
+  privateMode: boolean;
+  identityKey: Hex;
+  encryptionKey: Hex;
+}
+
+export interface FeeToken {
+  address: Address;
+  symbol: string;
+  decimals: number;
+}
+
+async function readOperator(client: PublicClient, registry: Address, id: bigint): Promise<OperatorRow> {
+  const op = await client.readContract({
+    address: registry,
+    abi: cohortRegistryAbi,
+    functionName: "getOperator",
+    args: [id],
+  });
+  return {
+    id,
+    owner: op.owner,
+    name: op.name,
+    fee: op.fee,
+    validatorCount: Number(op.validatorCount),
+    active: op.active,
+    verified: op.verified,
+    privateMode: op.privateMode,
+    identityKey: op.identityKey,
+    encryptionKey: op.encryptionKey,
+  };
+}
+
+/** All operators ever registered (ids 1..operatorCount), removed ones included with active = false. */
+export function useOperators() {
+  const { contracts, client } = useCohortClient();
+  return useQuery({
+    queryKey: ["operators", contracts?.registry, client?.chain?.id],
+    enabled: Boolean(contracts && client),
+    queryFn: async () => {
+      const registry = contracts!.registry;
+      const count = await client!.readContract({
+        address: registry,
+        abi: cohortRegistryAbi,
+        functionName: "operatorCount",
+      });
+      const ids = Array.from({ length: Number(count) }, (_, i) => BigInt(i + 1));
+      // One eth_call per operator, sent together (the devnet has no multicall contract).
+      return Promise.all(ids.map((id) => readOperator(client!, registry, id)));
+    },
+  });
+}
+
+export function useOperator(id: bigint | null) {
+  const { contracts, client } = useCohortClient();
+  return useQuery({
+    queryKey: ["operator", contracts?.registry, client?.chain?.id, id?.toString()],
+    enabled: Boolean(contracts && client && id !== null),
+    retry: false,
+    queryFn: async () => {
+      const registry = contracts!.registry;
+      const count = await client!.readContract({
+        address: registry,
+        abi: cohortRegistryAbi,
+        functionName: "operatorCount",
+      });
+      if (id! < 1n || id! > count) return null;
+      const [operator, declaration] = await Promise.all([
+        readOperator(client!, registry, id!),
+        client!.readContract({
+          address: registry,
+          abi: cohortRegistryAbi,
+          functionName: "getFeeDeclaration",
+          args: [id!],
+        }),
+      ]);
+      return { operator, declaration };
+    },
+  });
+}
+
+export function useFeeToken() {
+  const { contracts, client } = useCohortClient();
+  return useQuery({
+    queryKey: ["fee-token", contracts?.registry, client?.chain?.id],
+    enabled: Boolean(contracts && client),
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: async (): Promise<FeeToken> => {
+      const address = await client!.readContract({
+        address: contracts!.registry,
+        abi: cohortRegistryAbi,
+        functionName: "token",
+      });
+      const [symbol, decimals] = await Promise.all([
+        client!.readContract({ address, abi: cohortTokenAbi, functionName: "symbol" }),
+        client!.readContract({ address, abi: cohortTokenAbi, functionName: "decimals" }),
+      ]);
+      return { address, symbol, decimals };
+    },
+  });
+}
