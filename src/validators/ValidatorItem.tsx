@@ -1,0 +1,81 @@
+import { useState } from "react";
+import { cohortContracts, cohortRegistryAbi } from "../chain/contracts";
+import { secondaryButtonClass } from "../tx/FormField";
+import { TxStatusLine } from "../tx/TxStatusLine";
+import { useTx } from "../tx/useTx";
+import { ChangeOperatorForm } from "./ChangeOperatorForm";
+import type { MyValidator } from "./useMyValidators";
+
+/** One validator: its key and the owner's actions on it. Destructive actions ask a second click. */
+export function ValidatorItem({ validator }: { validator: MyValidator }) {
+  const tx = useTx();
+  const [done, setDone] = useState("");
+  const [confirm, setConfirm] = useState<"remove" | "exit" | null>(null);
+  const [moving, setMoving] = useState(false);
+  const registry = cohortContracts()?.registry;
+  const call = (label: string, functionName: string) => ({
+    label,
+    address: registry!,
+    abi: cohortRegistryAbi,
+    functionName,
+    args: [validator.publicKey, validator.operatorIds],
+  });
+  const act = async (kind: "remove" | "exit") => {
+    if (confirm !== kind) return setConfirm(kind);
+    setConfirm(null);
+    setDone(
+      kind === "remove"
+        ? "Removed: its operators stop serving it."
+        : "Exit requested: the committee will sign and publish a voluntary exit.",
+    );
+    await tx.run([
+      kind === "remove" ? call("Remove validator", "removeValidator") : call("Request exit", "exitValidator"),
+    ]);
+  };
+  return (
+    <li className="grid gap-2 py-3" data-testid="validator" data-pubkey={validator.publicKey}>
+      <div className="flex flex-wrap items-center gap-2">
+        <code className="break-all text-xs text-slate-800">{validator.publicKey}</code>
+        {validator.exitRequested && (
+          <span className="rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-200">
+            Exit requested
+          </span>
+        )}
+      </div>
+      <div className="flex flex-wrap gap-2">
+        <button
+          type="button"
+          className={secondaryButtonClass}
+          disabled={tx.busy || validator.exitRequested}
+          onClick={() => act("exit")}
+        >
+          {confirm === "exit" ? "Confirm: ask the committee to exit" : "Request exit"}
+        </button>
+        <button type="button" className={secondaryButtonClass} disabled={tx.busy} onClick={() => act("remove")}>
+          {confirm === "remove" ? "Confirm: stop service and remove" : "Remove"}
+        </button>
+        <button type="button" className={secondaryButtonClass} onClick={() => setMoving((m) => !m)}>
+          {moving ? "Close" : "Change an operator"}
+        </button>
+      </div>
+      {confirm === "exit" && (
+        <p className="text-xs text-slate-600">
+          The committee will sign a voluntary exit; the validator leaves the beacon chain and cannot come back.
+        </p>
+      )}
+      {confirm === "remove" && (
+        <p className="text-xs text-slate-600">
+          Operators stop serving it at once. If it is still active on the beacon chain it will miss duties; request an
+          exit first.
+        </p>
+      )}
+      <TxStatusLine
+        status={tx.status}
+        success={done}
+        wrongNetwork={tx.wrongNetwork}
+        onSwitchNetwork={tx.switchNetwork}
+      />
+      {moving && <ChangeOperatorForm validator={validator} onDone={() => setMoving(false)} />}
+    </li>
+  );
+}

@@ -1,0 +1,168 @@
+import { useQuery } from "@tanstack/react-query";
+import type { Address, Hex, PublicClient } from "viem";
+import { cohortRegistryAbi } from "../chain/contracts";
+import { useCohortClient } from "../chain/useCohortClient";
+import { registryFromBlock } from "./fromBlock";
+
+export interface MyValidator {
+  publicKey: Hex;
+  operatorIds: readonly bigint[];
+  exitRequested: boolean;
+}
+
+export interface CommitteeOperator {
+  id: bigint;
+  name: string;
+  fee: bigint;
+  active: boolean;
+}
+
+export interface MyCommittee {
+  key: string;
+  operatorIds: readonly bigint[];
+  operators: CommitteeOperator[];
+  validators: MyValidator[];
+  /** On-chain account state. */
+  validatorCount: number;
+  active: boolean;
+  /** Balance at the latest block; negative once it ran dry without being liquidated. */
+  balance: bigint;
+  /** Least balance before anyone may liquidate it. */
+  requiredCollateral: bigint;
+  /** Fee-token wei the committee pays per block: (Σ operator fees + network fee) × validators. */
+  burnPerBlock: bigint;
+}
+
+export const committeeKey = (ids: readonly bigint[]) => ids.join(",");
+
+type Ordered = { blockNumber: bigint | null; logIndex: number | null };
+const byChainOrder = (a: Ordered, b: Ordered) =>
+  a.blockNumber === b.blockNumber
+    ? (a.logIndex ?? 0) - (b.logIndex ?? 0)
+    : (a.blockNumber ?? 0n) < (b.blockNumber ?? 0n)
+      ? -1
+      : 1;
+
+/**
+ * The owner's validators, replayed from the registry's events in chain order (payloads are not in storage, and the
+ * events are the one source of truth the operator nodes also follow).
+ */
+async function readValidators(
+  client: PublicClient,
+  registry: Address,
+  owner: Address,
+): Promise<{ validators: MyValidator[]; committees: Map<string, readonly bigint[]> }> {
+  const common = {
+    address: registry,
+    abi: cohortRegistryAbi,
+    args: { owner },
+    fromBlock: registryFromBlock(),
+  } as const;
+  const [added, removed, moved, exits] = await Promise.all([
+    client.getContractEvents({ ...common, eventName: "ValidatorAdded" }),
+    client.getContractEvents({ ...common, eventName: "ValidatorRemoved" }),
+    client.getContractEvents({ ...common, eventName: "ValidatorCommitteeChanged" }),
+    client.getContractEvents({ ...common, eventName: "ValidatorExitRequested" }),
+  ]);
+  const events = [
+    ...added.map((l) => ({ ...l, kind: "added" as const })),
+    ...removed.map((l) => ({ ...l, kind: "removed" as const })),
+    ...moved.map((l) => ({ ...l, kind: "moved" as const })),
+    ...exits.map((l) => ({ ...l, kind: "exit" as const })),
+  ].sort(byChainOrder);
+  const validators = new Map<string, MyValidator>();
+  // Every committee the owner ever used: one emptied by removals or moves can still hold a balance to withdraw.
+  const committees = new Map<string, readonly bigint[]>();
+  for (const e of events) {
+    for (const ids of [e.args.operatorIds, "oldOperatorIds" in e.args ? e.args.oldOperatorIds : undefined]) {
+      if (ids) committees.set(committeeKey(ids), ids);
+    }
+    const publicKey = e.args.publicKey!.toLowerCase() as Hex;
+    if (e.kind === "added") {
+      validators.set(publicKey, { publicKey, operatorIds: e.args.operatorIds!, exitRequested: false });
+    } else if (e.kind === "removed") {
+      validators.delete(publicKey);
+    } else if (e.kind === "moved") {
+      const v = validators.get(publicKey);
+      if (v) v.operatorIds = e.args.operatorIds!;
+    } else {
+      const v = validators.get(publicKey);
+      if (v) v.exitRequested = true;
+    }
+  }
+  return { validators: [...validators.values()], committees };
+}
+
+async function readCommittee(
+  client: PublicClient,
+  registry: Address,
+  owner: Address,
+  operatorIds: readonly bigint[],
+  networkFee: bigint,
+  validators: MyValidator[],
+): Promise<MyCommittee> {
+  const read = <T>(functionName: string, args: readonly unknown[]) =>
+    client.readContract({ address: registry, abi: cohortRegistryAbi, functionName, args } as never) as Promise<T>;
+  const [committee, balance, operators] = await Promise.all([
+    read<{ validatorCount: number; active: boolean }>("getCommittee", [owner, operatorIds]),
+    read<bigint>("committeeBalance", [owner, operatorIds]),
+    Promise.all(
+      operatorIds.map(async (id) => {
+        const op = await read<{ name: string; fee: bigint; active: boolean }>("getOperator", [id]);
+        return { id, name: op.name, fee: op.fee, active: op.active };
+      }),
+    ),
+  ]);
+  const validatorCount = Number(committee.validatorCount);
+  const requiredCollateral = await read<bigint>("requiredCollateral", [operatorIds, BigInt(validatorCount)]);
+  const feeSum = operators.reduce((sum, op) => sum + op.fee, networkFee);
+  return {
+    key: committeeKey(operatorIds),
+    operatorIds,
+    operators,
+    validators,
+    validatorCount,
+    active: committee.active,
+    balance,
+    requiredCollateral,
+    burnPerBlock: feeSum * BigInt(validatorCount),
+  };
+}
+
+/** Every committee account of `owner` that still has validators, with balances and burn rates at the latest block. */
+export function useMyValidators(owner: Address | undefined) {
+  const { contracts, client } = useCohortClient();
+  return useQuery({
+    queryKey: ["my-validators", contracts?.registry, owner],
+    enabled: Boolean(contracts && client && owner),
+    refetchInterval: 12_000,
+    queryFn: async (): Promise<MyCommittee[]> => {
+      const registry = contracts!.registry;
+      const [{ validators, committees }, config] = await Promise.all([
+        readValidators(client!, registry, owner!),
+        client!.readContract({ address: registry, abi: cohortRegistryAbi, functionName: "config" }),
+      ]);
+      const groups = new Map<string, MyValidator[]>();
+      for (const v of validators) {
+        const key = committeeKey(v.operatorIds);
+        groups.set(key, [...(groups.get(key) ?? []), v]);
+      }
+      const all = await Promise.all(
+        [...committees.entries()].map(([key, ids]) =>
+          readCommittee(client!, registry, owner!, ids, config.networkFee, groups.get(key) ?? []),
+        ),
+      );
+      // Committees with validators, plus emptied ones that still hold tokens (shown so they can be withdrawn).
+      return all.filter((c) => c.validators.length > 0 || c.balance > 0n);
+    },
+  });
+}
+
+/** Runway in days at the current burn rate; null when nothing burns. */
+export function runwayDays(balance: bigint, burnPerBlock: bigint, blocksPerDay: bigint): number | null {
+  if (burnPerBlock === 0n) return null;
+  if (balance <= 0n) return 0;
+  // Blocks first in integers, then days as a float: balances are 1e18-scale, far beyond a double's exact range.
+  const blocks = balance / burnPerBlock;
+  return Number(blocks) / Number(blocksPerDay);
+}
