@@ -1,0 +1,80 @@
+// Chain-side setup for browser tests: real transactions against the test chain from anvil's unlocked accounts,
+// so each test knows exactly which on-chain state it expects the page to show.
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { cohortRegistryAbi } from "@cohort/sdk/abi/index";
+import { createPublicClient, createWalletClient, http, parseEventLogs } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { env } from "./harness.mjs";
+
+/** The chain's unlocked accounts (anvil: ten funded test accounts; #0 deploys and governs). */
+export async function unlockedAccounts() {
+  return clients().publicClient.request({ method: "eth_accounts" });
+}
+
+export function clients() {
+  const transport = http(env.rpcUrl);
+  return { publicClient: createPublicClient({ transport }), walletClient: createWalletClient({ transport }) };
+}
+
+/** The registry address from the runner's deployment, or null (then the caller skips). */
+export function registryAddress() {
+  const d = env.deployment;
+  return d?.registry ?? d?.contracts?.registry ?? null;
+}
+
+/** A fresh operator identity (compressed secp256k1, 33 bytes) and X25519 encryption key, as an operator node has. */
+export function operatorKeys() {
+  const account = privateKeyToAccount(`0x${randomBytes(32).toString("hex")}`);
+  const uncompressed = account.publicKey.slice(4); // drop 0x04
+  const x = uncompressed.slice(0, 64);
+  const yOdd = Number.parseInt(uncompressed.slice(-2), 16) & 1;
+  const identityKey = `0x${yOdd ? "03" : "02"}${x}`;
+  const { publicKey } = generateKeyPairSync("x25519");
+  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
+  return { identityKey, encryptionKey: `0x${raw.toString("hex")}` };
+}
+
+async function send(request) {
+  const { publicClient, walletClient } = clients();
+  const hash = await walletClient.writeContract({ ...request, chain: null });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`${request.functionName} reverted (${hash})`);
+  return receipt;
+}
+
+/**
+ * Registers an operator from `owner` and applies the requested flags; returns its on-chain id.
+ * @param {{owner: string, name: string, fee: bigint, verified?: boolean, privateMode?: boolean}} spec
+ */
+export async function registerOperator(registry, { owner, name, fee, verified = false, privateMode = false }) {
+  const { identityKey, encryptionKey } = operatorKeys();
+  const receipt = await send({
+    address: registry,
+    abi: cohortRegistryAbi,
+    functionName: "registerOperator",
+    args: [identityKey, encryptionKey, name, fee],
+    account: owner,
+  });
+  const [added] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
+  const id = added.args.operatorId;
+  if (verified) {
+    const governance = (await unlockedAccounts())[0];
+    await send({
+      address: registry,
+      abi: cohortRegistryAbi,
+      functionName: "setOperatorVerified",
+      args: [id, true],
+      account: governance,
+    });
+  }
+  if (privateMode) {
+    await send({
+      address: registry,
+      abi: cohortRegistryAbi,
+      functionName: "setOperatorPrivacy",
+      args: [id, true],
+      account: owner,
+    });
+  }
+  return { id, name, fee, verified, privateMode, owner, identityKey, encryptionKey };
+}
