@@ -115,7 +115,13 @@ async function startChain() {
     const dir = join(runDir, "devnet");
     const devnet = await startDevnet({ port: await freePort(), dir });
     writeFileSync(deploymentFile, toJson(devnet.deployment));
-    return { rpcUrl: devnet.rpcUrl, deploymentFile, stop: () => devnet.stop(), kind: "devnet (scripts/devnet)" };
+    return {
+      rpcUrl: devnet.rpcUrl,
+      deploymentFile,
+      devnetDir: dir,
+      stop: () => devnet.stop(),
+      kind: "devnet (scripts/devnet)",
+    };
   }
   const anvilModule = join(ROOT, "contracts/deploy/anvil.ts");
   const deployModule = join(ROOT, "contracts/deploy/deploy.ts");
@@ -224,6 +230,7 @@ try {
         E2E_BASE_URL: baseUrl,
         E2E_RPC_URL: chain.rpcUrl,
         ...(chain.deploymentFile ? { E2E_DEPLOYMENT_FILE: chain.deploymentFile } : {}),
+        ...(chain.devnetDir ? { E2E_DEVNET_DIR: chain.devnetDir } : {}),
       },
     },
   );

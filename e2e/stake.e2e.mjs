@@ -3,16 +3,21 @@
 // EIP-2335 cost (scrypt n=2^18), so the browser does the same work as with a deposit-CLI keystore.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createKeystore } from "@cohort/sdk";
+import { combinePartialSignatures, createKeystore, openShare, partialSign, sign, verify } from "@cohort/sdk";
 import { cohortRegistryAbi } from "@cohort/sdk/abi/index";
+import { hexToBytes, parseEventLogs } from "viem";
 import { clients, registryAddress, unlockedAccounts } from "./fixtures.mjs";
 import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
 
 const PASSWORD = "correct horse battery staple";
 // Registration needs the devnet's operators and fee tokens minted to the test account.
 const registrationSkip =
-  env.deployment?.operators?.length >= 4 ? false : "no devnet with demo operators and fee tokens";
+  env.deployment?.operators?.length >= 4 && process.env.E2E_DEVNET_DIR
+    ? false
+    : "no devnet with demo operators and fee tokens";
 const OTHER_PASSWORD = "a different password";
 
 /** A random valid BLS secret (below the curve order r ≈ 0x73ed…). */
@@ -23,8 +28,23 @@ function secretKey() {
 }
 
 async function keystoreFile(name, password, options) {
-  const ks = await createKeystore(secretKey(), password, { path: "m/12381/3600/0/0/0", ...options });
-  return { name, mimeType: "application/json", buffer: Buffer.from(JSON.stringify(ks)), pubkey: `0x${ks.pubkey}` };
+  const secret = secretKey();
+  const ks = await createKeystore(secret, password, { path: "m/12381/3600/0/0/0", ...options });
+  return {
+    name,
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(ks)),
+    pubkey: `0x${ks.pubkey}`,
+    secret,
+  };
+}
+
+/** A demo operator's X25519 secret, as the devnet wrote it for that operator's node. */
+function operatorEncryptionSecret(operatorId) {
+  const file = JSON.parse(
+    readFileSync(join(process.env.E2E_DEVNET_DIR, "operators", `operator-${operatorId}.json`), "utf8"),
+  );
+  return hexToBytes(file.encryptionSecretKey);
 }
 
 /** Drop files on the zone the way a browser does: a DataTransfer with File objects. */
@@ -189,6 +209,42 @@ describe("stake: keystores", () => {
     }
     for (const f of [files.a, files.b, files.c]) {
       await row(page, f.name).and(page.locator('[data-status="registered"]')).waitFor();
+    }
+
+    // What the operators' nodes will see: each ValidatorAdded payload opens, with each demo operator's real X25519
+    // secret, to a share that verifies against the commitments; any 3 partials make the keystore key's signature.
+    const logs = await publicClient.getContractEvents({
+      address: registryAddress(),
+      abi: cohortRegistryAbi,
+      eventName: "ValidatorAdded",
+      fromBlock: 0n,
+    });
+    const events = parseEventLogs({ abi: cohortRegistryAbi, logs, eventName: "ValidatorAdded" });
+    const chainId = BigInt(await publicClient.getChainId());
+    const message = randomBytes(32);
+    for (const f of [files.a, files.b, files.c]) {
+      const event = events.find((e) => e.args.publicKey.toLowerCase() === f.pubkey.toLowerCase());
+      assert.ok(event, `ValidatorAdded for ${f.name}`);
+      const registration = {
+        publicKey: hexToBytes(event.args.publicKey),
+        owner: event.args.owner,
+        nonce: event.args.nonce,
+        chainId,
+        registry: registryAddress(),
+        operatorIds: [...event.args.operatorIds],
+        payload: hexToBytes(event.args.payload),
+      };
+      const partials = [];
+      for (const id of registration.operatorIds) {
+        const share = await openShare(registration, id, operatorEncryptionSecret(id));
+        partials.push({ index: share.index, signature: await partialSign(share.secret, message) });
+      }
+      const expected = await sign(f.secret, message);
+      for (const subset of [partials.slice(0, 3), partials.slice(1, 4), [partials[0], partials[2], partials[3]]]) {
+        const combined = await combinePartialSignatures(subset, 3);
+        assert.deepEqual(combined, expected, `${f.name}: shares combine to the keystore key's signature`);
+        assert.ok(await verify(registration.publicKey, message, combined));
+      }
     }
   });
 
