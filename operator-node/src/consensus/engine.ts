@@ -1,0 +1,222 @@
+/**
+ * ConsensusEngine: runs one HotStuffInstance per (committee, duty kind, slot) over a Transport. This is the I/O
+ * shell around the pure core: it decodes frames, routes them, owns real timers and turns decisions into promises.
+ */
+import type { Consensus, Deadline, Decision, Transport } from "../workflow.js";
+import { CodecError, DEFAULT_MAX_VALUE_BYTES, decodeMsg, encodeMsg } from "./codec.js";
+import { instanceKey } from "./crypto.js";
+import { HotStuffInstance, type Output } from "./hotstuff.js";
+import type { ConsensusMsg, InstanceId, Signer, Verifier } from "./types.js";
+
+export class ConsensusExpiredError extends Error {
+  override readonly name = "ConsensusExpiredError";
+}
+export class EngineStoppedError extends Error {
+  override readonly name = "EngineStoppedError";
+}
+
+export interface EngineConfig {
+  readonly committee: readonly Uint8Array[];
+  readonly self: number;
+  readonly signer: Signer;
+  readonly verifier: Verifier;
+  readonly transport: Transport;
+  /** Monotonic clock in ms (performance.now in production; a fake in tests). Deadlines use the same clock. */
+  readonly clock: () => number;
+  readonly baseTimeoutMs: number;
+  readonly maxBackoffExponent?: number;
+  readonly maxValueBytes?: number;
+  /** Instances not yet started locally whose early messages are kept; beyond it the lowest slot is evicted. */
+  readonly maxPendingInstances?: number;
+  /** How long a finished instance is kept to answer stragglers with its decision. */
+  readonly retainMs?: number;
+}
+
+interface Entry {
+  readonly hs: HotStuffInstance;
+  readonly instance: InstanceId;
+  readonly deadline: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve: (d: Decision) => void;
+  reject: (e: Error) => void;
+}
+
+export interface EngineStats {
+  decided: number;
+  expired: number;
+  malformed: number;
+  spoofed: number;
+  pendingDropped: number;
+}
+
+export class ConsensusEngine implements Consensus {
+  readonly stats: EngineStats = { decided: 0, expired: 0, malformed: 0, spoofed: 0, pendingDropped: 0 };
+  private readonly live = new Map<string, Entry>();
+  private readonly pending = new Map<string, { slot: bigint; msgs: ConsensusMsg[] }>();
+  private stopped = false;
+
+  constructor(private readonly cfg: EngineConfig) {
+    cfg.transport.onFrame((from, frame) => this.onFrame(from, frame));
+  }
+
+  propose(
+    instance: InstanceId,
+    proposal: Uint8Array,
+    deadline: Deadline,
+    isValid: (value: Uint8Array) => boolean,
+  ): Promise<Decision> {
+    if (this.stopped) return Promise.reject(new EngineStoppedError("consensus engine is stopped"));
+    const key = instanceKey(instance);
+    if (this.live.has(key)) {
+      return Promise.reject(new Error(`instance ${key} already started; propose once per duty`));
+    }
+    this.gc();
+    const hs = new HotStuffInstance({
+      instance,
+      committee: this.cfg.committee,
+      self: this.cfg.self,
+      signer: this.cfg.signer,
+      verifier: this.cfg.verifier,
+      isValid,
+      proposal,
+      deadline,
+      baseTimeoutMs: this.cfg.baseTimeoutMs,
+      ...(this.cfg.maxBackoffExponent !== undefined ? { maxBackoffExponent: this.cfg.maxBackoffExponent } : {}),
+      ...(this.cfg.maxValueBytes !== undefined ? { maxValueBytes: this.cfg.maxValueBytes } : {}),
+    });
+    return new Promise<Decision>((resolve, reject) => {
+      const entry: Entry = { hs, instance, deadline, timer: undefined, resolve, reject };
+      this.live.set(key, entry);
+      const now = this.cfg.clock();
+      this.apply(entry, hs.start(now));
+      const early = this.pending.get(key);
+      this.pending.delete(key);
+      for (const m of early?.msgs ?? []) {
+        if (hs.isFinished) break;
+        this.apply(entry, hs.onMessage(m, this.cfg.clock()));
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const e of this.live.values()) {
+      if (e.timer) clearTimeout(e.timer);
+      if (!e.hs.isFinished) e.reject(new EngineStoppedError("consensus engine stopped before a decision"));
+    }
+    this.live.clear();
+    this.pending.clear();
+  }
+
+  private onFrame(from: number, frame: Uint8Array): void {
+    if (this.stopped) return;
+    let msg: ConsensusMsg;
+    try {
+      msg = decodeMsg(frame, this.cfg.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    } catch (e) {
+      if (e instanceof CodecError) {
+        this.stats.malformed++;
+        return;
+      }
+      throw e;
+    }
+    // The transport proved who sent the frame; a member may not speak for another.
+    if (msg.sender !== from) {
+      this.stats.spoofed++;
+      return;
+    }
+    const key = instanceKey(msg.instance);
+    const entry = this.live.get(key);
+    if (entry) {
+      this.apply(entry, entry.hs.onMessage(msg, this.cfg.clock()));
+      return;
+    }
+    this.buffer(key, msg);
+  }
+
+  /** Keeps early messages for an instance this node has not started yet (clock skew, slower beacon node). */
+  private buffer(key: string, msg: ConsensusMsg): void {
+    const n = this.cfg.committee.length;
+    let p = this.pending.get(key);
+    if (!p) {
+      const max = this.cfg.maxPendingInstances ?? 64;
+      if (this.pending.size >= max) {
+        let lowest: string | undefined;
+        for (const [k, v] of this.pending)
+          if (lowest === undefined || v.slot < this.pending.get(lowest)!.slot) lowest = k;
+        if (this.pending.get(lowest!)!.slot > msg.instance.slot) {
+          this.stats.pendingDropped++;
+          return;
+        }
+        this.pending.delete(lowest!);
+        this.stats.pendingDropped++;
+      }
+      p = { slot: msg.instance.slot, msgs: [] };
+      this.pending.set(key, p);
+    }
+    if (p.msgs.length < 4 * n) p.msgs.push(msg);
+    else this.stats.pendingDropped++;
+  }
+
+  private apply(entry: Entry, outs: Output[]): void {
+    const slot = entry.instance.slot;
+    for (const o of outs) {
+      switch (o.kind) {
+        case "send":
+          this.cfg.transport.send(o.to, encodeMsg(o.msg, this.cfg.maxValueBytes), slot);
+          break;
+        case "broadcast":
+          this.cfg.transport.broadcast(encodeMsg(o.msg, this.cfg.maxValueBytes), slot);
+          break;
+        case "timer": {
+          if (entry.timer) clearTimeout(entry.timer);
+          const delay = Math.max(0, o.at - this.cfg.clock());
+          entry.timer = setTimeout(() => this.fire(entry, o.at), delay);
+          break;
+        }
+        case "decide":
+          if (entry.timer) clearTimeout(entry.timer);
+          entry.timer = undefined;
+          this.stats.decided++;
+          entry.resolve({ instance: entry.instance, value: o.value, proof: o.qc });
+          break;
+        case "expired":
+          this.stats.expired++;
+          entry.reject(
+            new ConsensusExpiredError(
+              `no decision by the duty deadline (view ${o.view}); the committee lacked n−f live, connected members`,
+            ),
+          );
+          break;
+      }
+    }
+  }
+
+  /**
+   * The core's contract: call onTick at or after the requested time. Node timers may fire up to ~1 ms before the
+   * monotonic clock reaches it (libuv rounds to its cached loop time); a tick that early changes nothing and requests
+   * no new timer, which would leave the instance stuck in its view. So re-arm until the time has really come.
+   */
+  private fire(entry: Entry, at: number): void {
+    entry.timer = undefined;
+    if (this.stopped || entry.hs.isFinished) return;
+    const now = this.cfg.clock();
+    if (now < at) {
+      entry.timer = setTimeout(() => this.fire(entry, at), Math.max(1, Math.ceil(at - now)));
+      return;
+    }
+    this.apply(entry, entry.hs.onTick(now));
+  }
+
+  /** Forgets finished instances once their retention has passed; they answered stragglers until then. */
+  private gc(): void {
+    const now = this.cfg.clock();
+    const retain = this.cfg.retainMs ?? 60_000;
+    for (const [k, e] of this.live) {
+      if (e.hs.isFinished && now > e.deadline + retain) {
+        if (e.timer) clearTimeout(e.timer);
+        this.live.delete(k);
+      }
+    }
+  }
+}
