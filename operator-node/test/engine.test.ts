@@ -1,0 +1,78 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { encodeMsg } from "../src/consensus/codec.js";
+import { Secp256k1Signer, wasmSecp256k1Verifier } from "../src/consensus/crypto.js";
+import { ConsensusEngine, ConsensusExpiredError } from "../src/consensus/engine.js";
+import { MsgType } from "../src/consensus/types.js";
+import type { Transport } from "../src/workflow.js";
+
+const enc = new TextEncoder();
+const signers = [0, 1, 2, 3].map((i) => new Secp256k1Signer(sha256(enc.encode(`engine-test-${i}`))));
+const committee = signers.map((s) => s.publicKey);
+const instance = { committeeId: sha256(enc.encode("engine")), dutyKind: 0, slot: 5n };
+
+/** A transport that records what is sent and lets the test inject frames. */
+function stubTransport() {
+  const sent: { to: number | "all"; frame: Uint8Array }[] = [];
+  let handler: ((from: number, frame: Uint8Array) => void) | undefined;
+  const t: Transport = {
+    send: (to, frame) => void sent.push({ to, frame }),
+    broadcast: (frame) => void sent.push({ to: "all", frame }),
+    pruneBelow: () => {},
+    onFrame: (h) => {
+      handler = h;
+    },
+  };
+  return { t, sent, inject: (from: number, frame: Uint8Array) => handler!(from, frame) };
+}
+
+describe("ConsensusEngine", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("keeps moving views and expires at the deadline even when timers fire before the clock reaches them", async () => {
+    // Fake timers make this deterministic. The engine's clock runs 1% slower than the timers, so every timer fires
+    // "early" as the engine sees it — as Node timers can, by up to ~1 ms, against performance.now().
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const { t, sent } = stubTransport();
+    const engine = new ConsensusEngine({
+      committee,
+      self: 0,
+      signer: signers[0]!,
+      verifier: wasmSecp256k1Verifier,
+      transport: t,
+      clock: () => Date.now() * 0.99,
+      baseTimeoutMs: 20,
+    });
+    const p = engine.propose(instance, enc.encode("x"), Date.now() * 0.99 + 300, () => true);
+    const outcome = p.then(
+      () => "decided",
+      (e) => e,
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await Promise.race([outcome, Promise.resolve("still pending")])).toBeInstanceOf(ConsensusExpiredError);
+    // Views 1..4 last 20, 40, 80, 160 ms: it went through them (NEW-VIEW broadcasts for views 2, 3, 4).
+    expect(sent.filter((s) => s.to === "all").length).toBe(3);
+    await engine.stop();
+  });
+
+  it("drops malformed frames and frames whose claimed sender is not the authenticated peer", async () => {
+    const { t, inject } = stubTransport();
+    const engine = new ConsensusEngine({
+      committee,
+      self: 0,
+      signer: signers[0]!,
+      verifier: wasmSecp256k1Verifier,
+      transport: t,
+      clock: () => performance.now(),
+      baseTimeoutMs: 1000,
+    });
+    inject(1, new Uint8Array([1, 2, 3]));
+    expect(engine.stats.malformed).toBe(1);
+    const msg = { type: MsgType.newView, instance, view: 2, sender: 2, signature: new Uint8Array(64) } as const;
+    inject(1, encodeMsg(msg)); // member 1 relays a message claiming to be from member 2
+    expect(engine.stats.spoofed).toBe(1);
+    await engine.stop();
+  });
+});
