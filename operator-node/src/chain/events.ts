@@ -54,7 +54,6 @@ export function decodeRegistryLogs(logs: Log[]): RegistryEvent[] {
   for (const log of parsed) {
     if (log.blockNumber === null || log.logIndex === null) continue; // pending logs are never final
     const at = { blockNumber: log.blockNumber, logIndex: log.logIndex };
-    const a = log.args;
     switch (log.eventName) {
       case "OperatorAdded": {
         const { operatorId, owner, identityKey, encryptionKey, name } = log.args;
@@ -113,7 +112,7 @@ export function decodeRegistryLogs(logs: Log[]): RegistryEvent[] {
       }
       case "CommitteeLiquidated":
       case "CommitteeReactivated":
-        events.push({ ...at, kind: log.eventName, owner: a.owner, operatorIds: [...a.operatorIds] });
+        events.push({ ...at, kind: log.eventName, owner: log.args.owner, operatorIds: [...log.args.operatorIds] });
         break;
     }
   }

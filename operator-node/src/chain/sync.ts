@@ -5,7 +5,8 @@ import type { ChainState } from "../store/chain-state.js";
 import { decodeRegistryLogs, type RegistryEvent } from "./events.js";
 
 export interface ChainSyncConfig {
-  client: PublicClient;
+  /** Only the two calls the sync makes, so any viem client (or a test double of one) fits. */
+  client: Pick<PublicClient, "getBlockNumber" | "getLogs">;
   registry: Address;
   chainId: bigint;
   operatorId: bigint;
