@@ -12,9 +12,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 for (const dir of [root, join(root, "beacon")]) {
   const stamp = join(dir, "node_modules", ".cohort-lock-sha256");
-  const lockHash = createHash("sha256").update(readFileSync(join(dir, "package-lock.json"))).digest("hex");
+  const lockHash = createHash("sha256")
+    .update(readFileSync(join(dir, "package-lock.json")))
+    .digest("hex");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockHash) continue;
-  console.error(`cohort: installing ${dir === root ? "dependencies" : "the Lodestar beacon node"} (npm ci in ${dir}) …`);
+  console.error(
+    `cohort: installing ${dir === root ? "dependencies" : "the Lodestar beacon node"} (npm ci in ${dir}) …`,
+  );
   execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
   writeFileSync(stamp, lockHash);
 }
