@@ -15,7 +15,7 @@ import {
   parseKeysharesFile,
   partialSign,
   payloadLength,
-  type Registration,
+  registrationOf,
   serializeKeysharesFile,
   sign,
   toKeysharesFile,
@@ -27,18 +27,6 @@ import {
 import { CHAIN_ID, flipByte, OWNER, operators, REGISTRY, validatorKey } from "./helpers.js";
 
 type Operators = Awaited<ReturnType<typeof operators>>;
-
-function registrationOf(v: ValidatorKeyshares): Registration {
-  return {
-    publicKey: hexToBytes(v.publicKey),
-    owner: v.owner,
-    nonce: BigInt(v.nonce),
-    chainId: BigInt(v.chainId),
-    registry: v.registry,
-    operatorIds: v.operatorIds.map(BigInt),
-    payload: hexToBytes(v.payload),
-  };
-}
 
 describe("keyshares payload layout", () => {
   it("has the documented length for every committee size", () => {

@@ -62,9 +62,9 @@ export async function verifyRegistration(r: Registration): Promise<KeysharesPayl
   return payload;
 }
 
-/** The file's fields must be exactly what its payload encodes, then the payload must verify. */
-export async function verifyValidatorKeyshares(v: ValidatorKeyshares): Promise<KeysharesPayload> {
-  const payload = await verifyRegistration({
+/** The registration a keyshares file entry describes: what the chain will see once it is submitted. */
+export function registrationOf(v: ValidatorKeyshares): Registration {
+  return {
     publicKey: hexToBytes(v.publicKey),
     owner: v.owner,
     nonce: BigInt(v.nonce),
@@ -72,7 +72,12 @@ export async function verifyValidatorKeyshares(v: ValidatorKeyshares): Promise<K
     registry: v.registry,
     operatorIds: v.operatorIds.map(BigInt),
     payload: hexToBytes(v.payload),
-  });
+  };
+}
+
+/** The file's fields must be exactly what its payload encodes, then the payload must verify. */
+export async function verifyValidatorKeyshares(v: ValidatorKeyshares): Promise<KeysharesPayload> {
+  const payload = await verifyRegistration(registrationOf(v));
   const same = (a: Uint8Array[], b: string[]) => a.length === b.length && a.every((x, i) => bytesToHex(x) === b[i]);
   const matches =
     payload.threshold === v.threshold &&
