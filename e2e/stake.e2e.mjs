@@ -194,6 +194,10 @@ describe("stake: keystores", () => {
     await screenshot(page, "stake-committee");
     await page.getByRole("button", { name: "Register 3 validators" }).click();
     await page.getByTestId("registered-tx").waitFor({ timeout: 120_000 });
+    const verified = await page.getByTestId("verified-checks").textContent();
+    assert.match(verified, /Verified in this browser for 3 validators/);
+    assert.match(verified, /split 3 of 4; every share checked against the Feldman commitments/);
+    assert.match(verified, /Proof of ownership signed by each validator key/);
     await screenshot(page, "stake-registered");
 
     const { publicClient } = clients();

@@ -10,6 +10,7 @@ import { Notice } from "../ui/Notice";
 import { CommitteePicker } from "./CommitteePicker";
 import type { KeystoreFile } from "./useKeystoreFiles";
 import { type RegisterPhase, useRegisterValidators } from "./useRegisterValidators";
+import { VerifiedChecks } from "./VerifiedChecks";
 
 type Props = {
   files: KeystoreFile[];
@@ -71,7 +72,8 @@ export function RegisterStep({ files, build, onRegistered }: Props) {
   if (phase.step === "done") {
     return (
       <Notice title={`Registered ${phase.keyshares.length} validator${phase.keyshares.length === 1 ? "" : "s"}`}>
-        <p data-testid="registered-tx">
+        <VerifiedChecks keyshares={phase.keyshares} />
+        <p data-testid="registered-tx" className="mt-3">
           Transaction <code className="break-all">{phase.txHash}</code> is in a block. The encrypted shares are on-chain
           for the committee's operators to pick up; the decrypted keys were discarded from this page.
         </p>
@@ -116,6 +118,7 @@ export function RegisterStep({ files, build, onRegistered }: Props) {
         </button>
       )}
       <PhaseLine phase={phase} symbol={token.data?.symbol ?? ""} decimals={token.data?.decimals ?? 18} />
+      {(phase.step === "approving" || phase.step === "registering") && <VerifiedChecks keyshares={phase.keyshares} />}
     </div>
   );
 }

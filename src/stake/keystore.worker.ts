@@ -6,6 +6,7 @@
 import { zeroize } from "@cohort/sdk/bytes";
 import { CohortError } from "@cohort/sdk/errors";
 import { buildKeyshares } from "@cohort/sdk/keyshares/build";
+import { verifyValidatorKeyshares } from "@cohort/sdk/keyshares/verify";
 import { decryptKeystore, keystoreKdf, parseKeystore } from "@cohort/sdk/keystore/decrypt";
 import { type Address, hexToBytes } from "viem";
 import type { KdfInfo, WorkerRequest, WorkerResponse } from "./protocol";
@@ -84,6 +85,9 @@ async function handle(req: WorkerRequest): Promise<void> {
         chainId: BigInt(req.chainId),
         registry: req.registry as Address,
       });
+      // Re-check the result from its bytes alone, as an operator will: payload vs fields, C₀ = the key, every share
+      // public key against the commitments, the ownership proof. A failure here is a bug, and nothing is sent.
+      await verifyValidatorKeyshares(keyshares);
       post({ type: "built", jobId: req.jobId, keyshares });
       return;
     }

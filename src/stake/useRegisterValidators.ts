@@ -12,8 +12,8 @@ import type { KeystoreFile } from "./useKeystoreFiles";
 export type RegisterPhase =
   | { step: "idle" }
   | { step: "building"; done: number; total: number }
-  | { step: "approving"; amount: bigint }
-  | { step: "registering" }
+  | { step: "approving"; amount: bigint; keyshares: ValidatorKeyshares[] }
+  | { step: "registering"; keyshares: ValidatorKeyshares[] }
   | { step: "done"; txHash: Hex; keyshares: ValidatorKeyshares[]; amount: bigint }
   | { step: "error"; message: string };
 
@@ -95,7 +95,7 @@ export function useRegisterValidators(build: Build, onRegistered: (fileIds: stri
         args: [address, registry],
       });
       if (allowance < amount) {
-        setPhase({ step: "approving", amount });
+        setPhase({ step: "approving", amount, keyshares });
         const approveHash = await writeContract(config, {
           address: token,
           abi: cohortTokenAbi,
@@ -106,7 +106,7 @@ export function useRegisterValidators(build: Build, onRegistered: (fileIds: stri
         await waitForTransactionReceipt(config, { hash: approveHash, chainId });
       }
 
-      setPhase({ step: "registering" });
+      setPhase({ step: "registering", keyshares });
       const txHash = await writeContract(config, {
         address: registry,
         abi: cohortRegistryAbi,
