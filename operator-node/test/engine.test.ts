@@ -75,4 +75,40 @@ describe("ConsensusEngine", () => {
     expect(engine.stats.spoofed).toBe(1);
     await engine.stop();
   });
+
+  it("buffers early messages only inside the slot window, so bogus far-future slots cannot evict real ones", async () => {
+    const early = (slot: bigint) =>
+      encodeMsg({
+        type: MsgType.newView,
+        instance: { ...instance, slot },
+        view: 2,
+        sender: 1,
+        signature: new Uint8Array(64),
+      });
+    const make = (acceptSlot?: (slot: bigint) => boolean) => {
+      const { t, inject } = stubTransport();
+      const engine = new ConsensusEngine({
+        committee,
+        self: 0,
+        signer: signers[0]!,
+        verifier: wasmSecp256k1Verifier,
+        transport: t,
+        clock: () => performance.now(),
+        baseTimeoutMs: 1000,
+        maxPendingInstances: 2,
+        ...(acceptSlot ? { acceptSlot } : {}),
+      });
+      return { engine, inject };
+    };
+    // Without a window, a member's far-future slot evicts a real pending instance.
+    const open = make();
+    for (const slot of [5n, 6n, 1000n]) open.inject(1, early(slot));
+    expect(open.engine.stats.pendingDropped).toBe(1);
+    // With one, it is refused and the real instances stay.
+    const windowed = make((slot) => slot >= 4n && slot <= 7n);
+    for (const slot of [5n, 6n, 1000n]) windowed.inject(1, early(slot));
+    expect(windowed.engine.stats).toMatchObject({ outOfWindow: 1, pendingDropped: 0 });
+    await open.engine.stop();
+    await windowed.engine.stop();
+  });
 });

@@ -28,6 +28,11 @@ export interface EngineConfig {
   readonly maxValueBytes?: number;
   /** Instances not yet started locally whose early messages are kept; beyond it the lowest slot is evicted. */
   readonly maxPendingInstances?: number;
+  /**
+   * Slots whose early messages may be buffered at all (the duty layer passes current slot ± a few). Without it, a
+   * member could fill the buffer with far-future slots; count-based eviction alone would then drop real instances.
+   */
+  readonly acceptSlot?: (slot: bigint) => boolean;
   /** How long a finished instance is kept to answer stragglers with its decision. */
   readonly retainMs?: number;
 }
@@ -47,10 +52,12 @@ export interface EngineStats {
   malformed: number;
   spoofed: number;
   pendingDropped: number;
+  /** Early messages refused because their slot was outside `acceptSlot`. */
+  outOfWindow: number;
 }
 
 export class ConsensusEngine implements Consensus {
-  readonly stats: EngineStats = { decided: 0, expired: 0, malformed: 0, spoofed: 0, pendingDropped: 0 };
+  readonly stats: EngineStats = { decided: 0, expired: 0, malformed: 0, spoofed: 0, pendingDropped: 0, outOfWindow: 0 };
   private readonly live = new Map<string, Entry>();
   private readonly pending = new Map<string, { slot: bigint; msgs: ConsensusMsg[] }>();
   private stopped = false;
@@ -136,6 +143,10 @@ export class ConsensusEngine implements Consensus {
 
   /** Keeps early messages for an instance this node has not started yet (clock skew, slower beacon node). */
   private buffer(key: string, msg: ConsensusMsg): void {
+    if (this.cfg.acceptSlot && !this.cfg.acceptSlot(msg.instance.slot)) {
+      this.stats.outOfWindow++;
+      return;
+    }
     const n = this.cfg.committee.length;
     let p = this.pending.get(key);
     if (!p) {
