@@ -86,4 +86,16 @@ describe("operator identity signatures (secp256k1)", () => {
     expect(leaderOf(instance, 5, 7)).toBe(leaderOf(instance, 5, 7));
     for (const c of counts) expect(c).toBeGreaterThan(50);
   });
+
+  it("n consecutive views have n distinct leaders, and the first leader varies across instances", () => {
+    for (const n of [4, 7, 10, 13]) {
+      for (let first = 1; first <= 20; first++) {
+        const leaders = new Set(Array.from({ length: n }, (_, k) => leaderOf(instance, first + k, n)));
+        expect(leaders.size).toBe(n);
+      }
+    }
+    const starts = new Array(4).fill(0);
+    for (let slot = 0n; slot < 400n; slot++) starts[leaderOf({ ...instance, slot }, 1, 4)]++;
+    for (const c of starts) expect(c).toBeGreaterThan(60);
+  });
 });

@@ -1,6 +1,6 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { encodeMsg } from "../src/consensus/codec.js";
+import { decodeMsg, encodeMsg } from "../src/consensus/codec.js";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../src/consensus/crypto.js";
 import { ConsensusEngine, ConsensusExpiredError } from "../src/consensus/engine.js";
 import { MsgType } from "../src/consensus/types.js";
@@ -53,7 +53,8 @@ describe("ConsensusEngine", () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(await Promise.race([outcome, Promise.resolve("still pending")])).toBeInstanceOf(ConsensusExpiredError);
     // Views 1..4 last 20, 40, 80, 160 ms: it went through them (NEW-VIEW broadcasts for views 2, 3, 4).
-    expect(sent.filter((s) => s.to === "all").length).toBe(3);
+    const newViews = sent.filter((s) => s.to === "all" && decodeMsg(s.frame).type === MsgType.newView);
+    expect(newViews.map((s) => decodeMsg(s.frame).view)).toEqual([2, 3, 4]);
     await engine.stop();
   });
 

@@ -56,14 +56,18 @@ export function msgDigest(msg: Omit<ConsensusMsg, "signature">, maxValueBytes?: 
   return sha256(concat([MSG_DOMAIN, encodeUnsigned(msg, maxValueBytes)]));
 }
 
-/** The leader of `view`: hash(instanceId ‖ view) mod n. Pseudo-random, but every member computes the same one. */
+/**
+ * The leader of `view`: a pseudo-random first leader per instance, hash(instanceId) mod n, then round-robin.
+ * Every member computes the same one; no member can predict or steer the start across instances, and, unlike a
+ * fresh draw per view, consecutive views always have distinct leaders, so at most f views in a row can have a
+ * crashed or byzantine leader (a fresh draw could pick the same dead node view after view, each with a longer
+ * timeout).
+ */
 export function leaderOf(id: InstanceId, view: number, n: number): number {
-  const v = new Uint8Array(4);
-  new DataView(v.buffer).setUint32(0, view);
-  const h = sha256(concat([LEADER_DOMAIN, instanceBytes(id), v]));
+  const h = sha256(concat([LEADER_DOMAIN, instanceBytes(id)]));
   // 48 bits of the hash mod n ≤ 13: bias below 2^-44.
-  const x = new DataView(h.buffer, h.byteOffset, 8).getUint32(0) * 0x10000 + (h[4]! << 8) + h[5]!;
-  return x % n;
+  const start = (new DataView(h.buffer, h.byteOffset, 8).getUint32(0) * 0x10000 + (h[4]! << 8) + h[5]!) % n;
+  return (start + view - 1) % n;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
