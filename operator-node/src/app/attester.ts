@@ -1,0 +1,234 @@
+/**
+ * The attester workflow of one committee, one way through: duty → consensus on the data → partial signature (slashing
+ * protection first) → ParSigEx → SigAgg → beacon node; then, at 2/3 of the slot, threshold-signed selection proofs
+ * and, for aggregators, a threshold-signed aggregate-and-proof.
+ */
+import { TARGET_AGGREGATORS_PER_COMMITTEE } from "@lodestar/params";
+import { type phase0, ssz } from "@lodestar/types";
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { InstanceId } from "../consensus/types.js";
+import { DutyKind } from "../consensus/types.js";
+import {
+  type AttesterDuty,
+  aggregateAndProofSigningRoot,
+  aggregateAttestation,
+  attestationSigningRoot,
+  selectionProofSigningRoot,
+  singleAttestation,
+  submitAggregateAndProofs,
+  submitAttestations,
+} from "../duties/attester.js";
+import { type BeaconChain, slotStartMs } from "../duties/beacon.js";
+import type { AttestationFetcher } from "../duties/fetcher.js";
+import { dataForCommittee } from "../duties/fetcher.js";
+import type { Logger } from "../log.js";
+import { PartialKind } from "../parsigex/codec.js";
+import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
+import type { ShareSigner } from "../signer/share-signer.js";
+import { SlashableSigningError } from "../signer/slashing-protection.js";
+import type { Consensus, Deadline, Duty, ParSigEx, PartialSignature } from "../workflow.js";
+
+/** What the node did, for tests and (later) metrics; never carries secrets. */
+export type NodeEvent =
+  | { type: "duty"; slot: number }
+  | { type: "decided"; slot: number }
+  | { type: "signed"; validator: string; slot: number; targetEpoch: number; signingRoot: string }
+  | { type: "refused"; validator: string; slot: number; reason: string }
+  | { type: "submitted"; validatorIndex: number; slot: number; dataRoot: string }
+  | { type: "aggregated"; validatorIndex: number; slot: number };
+
+export interface AttesterDeps {
+  readonly chain: BeaconChain;
+  readonly committeeId: Uint8Array;
+  readonly shareIndex: number;
+  readonly fetcher: AttestationFetcher;
+  readonly dutiesAt: (slot: number) => AttesterDuty[];
+  readonly consensus: Consensus;
+  readonly signer: ShareSigner;
+  readonly parsigex: ParSigEx;
+  readonly sigagg: ThresholdSigAgg;
+  readonly log: Logger;
+  readonly onEvent: (e: NodeEvent) => void;
+}
+
+/** What a combined signature is for, keyed like SigAgg's entries. */
+interface Pending {
+  readonly duty: AttesterDuty;
+  readonly data: phase0.AttestationData;
+  aggregate?: phase0.AggregateAndProof;
+}
+
+export class AttesterWorkflow {
+  private readonly pending = new Map<string, Pending>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly d: AttesterDeps) {
+    d.sigagg.subscribe((duty, pubkey, signature) => {
+      this.onSigned(duty, pubkey, signature).catch((e: unknown) =>
+        d.log.warn("could not submit a combined signature", { slot: duty.slot, reason: String(e) }),
+      );
+    });
+  }
+
+  onDuty(duty: Duty, deadline: Deadline): void {
+    this.attest(duty, deadline).catch((e: unknown) =>
+      this.d.log.warn("attester duty failed", { slot: duty.slot, reason: String(e) }),
+    );
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private async attest(duty: Duty, deadline: Deadline): Promise<void> {
+    const slot = Number(duty.slot);
+    const duties = this.d.dutiesAt(slot);
+    this.d.onEvent({ type: "duty", slot });
+    const proposal = await this.d.fetcher.fetch(duty);
+    const instance: InstanceId = { committeeId: this.d.committeeId, dutyKind: DutyKind.attester, slot: duty.slot };
+    const decision = await this.d.consensus.propose(instance, proposal, deadline, (v) =>
+      this.d.fetcher.isValid(duty, v),
+    );
+    this.d.onEvent({ type: "decided", slot });
+    const partials: PartialSignature[] = [];
+    for (const vd of duties) {
+      const data = dataForCommittee(decision.value, vd.committeeIndex);
+      const signed = this.signAttestation(vd, data);
+      if (!signed) continue;
+      this.pending.set(keyOf(PartialKind.attestation, slot, vd.pubkey), { duty: vd, data });
+      const partial = this.partial(PartialKind.attestation, slot, vd.pubkey, signed.signature);
+      this.d.sigagg.expect(partial.duty, vd.pubkey, signed.root);
+      partials.push(partial);
+    }
+    await this.share(partials);
+    this.at(slotStartMs(this.d.chain, slot) + (2 * this.d.chain.secondsPerSlot * 1000) / 3, () =>
+      this.proveSelection(slot),
+    );
+  }
+
+  /** The slashable step: refused (and reported) rather than signed when it conflicts with our history. */
+  private signAttestation(
+    vd: AttesterDuty,
+    data: phase0.AttestationData,
+  ): { root: Uint8Array; signature: Uint8Array } | undefined {
+    const root = attestationSigningRoot(this.d.chain, data);
+    try {
+      const signature = this.d.signer.signAttestation(vd.pubkey, data.source.epoch, data.target.epoch, root);
+      this.d.onEvent({
+        type: "signed",
+        slot: vd.slot,
+        validator: hex(vd.pubkey),
+        targetEpoch: data.target.epoch,
+        signingRoot: hex(root),
+      });
+      return { root, signature };
+    } catch (e) {
+      if (!(e instanceof SlashableSigningError)) throw e;
+      this.d.log.warn("slashing protection refused an attestation", { slot: vd.slot, reason: e.reason });
+      this.d.onEvent({ type: "refused", validator: hex(vd.pubkey), slot: vd.slot, reason: e.reason });
+      return undefined;
+    }
+  }
+
+  /** Selection proofs for every validator that attested; the combined proof says who aggregates. */
+  private async proveSelection(slot: number): Promise<void> {
+    const root = selectionProofSigningRoot(this.d.chain, slot);
+    const partials: PartialSignature[] = [];
+    for (const vd of this.d.dutiesAt(slot)) {
+      const attested = this.pending.get(keyOf(PartialKind.attestation, slot, vd.pubkey));
+      if (!attested) continue;
+      this.pending.set(keyOf(PartialKind.selectionProof, slot, vd.pubkey), attested);
+      const signature = this.d.signer.signUnslashable(vd.pubkey, root);
+      const partial = this.partial(PartialKind.selectionProof, slot, vd.pubkey, signature);
+      this.d.sigagg.expect(partial.duty, vd.pubkey, root);
+      partials.push(partial);
+    }
+    await this.share(partials);
+  }
+
+  private async onSigned(duty: Duty, pubkey: Uint8Array, signature: Uint8Array): Promise<void> {
+    const slot = Number(duty.slot);
+    const p = this.pending.get(keyOf(duty.kind, slot, pubkey));
+    if (!p) return;
+    if (duty.kind === PartialKind.attestation) {
+      await alreadyKnownIsFine(submitAttestations(this.d.chain, [singleAttestation(p.duty, p.data, signature)]));
+      const dataRoot = hex(ssz.phase0.AttestationData.hashTreeRoot(p.data));
+      this.d.onEvent({ type: "submitted", validatorIndex: p.duty.validatorIndex, slot, dataRoot });
+    } else if (duty.kind === PartialKind.selectionProof) {
+      await this.aggregate(p, signature);
+    } else if (duty.kind === PartialKind.aggregateAndProof && p.aggregate) {
+      await alreadyKnownIsFine(submitAggregateAndProofs(this.d.chain, [{ message: p.aggregate, signature }]));
+      this.d.onEvent({ type: "aggregated", validatorIndex: p.duty.validatorIndex, slot });
+    }
+  }
+
+  /**
+   * An aggregator signs the aggregate its own beacon node returns. Without consensus on the aggregate, members
+   * whose beacon nodes differ sign different roots and no signature combines (harmless: not slashable).
+   */
+  private async aggregate(p: Pending, selectionProof: Uint8Array): Promise<void> {
+    const modulo = Math.max(1, Math.floor(p.duty.committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE));
+    if (Buffer.from(sha256(selectionProof)).readBigUInt64LE(0) % BigInt(modulo) !== 0n) return;
+    const aggregate = await aggregateAttestation(this.d.chain, p.data);
+    if (!aggregate) return;
+    const message: phase0.AggregateAndProof = { aggregatorIndex: p.duty.validatorIndex, aggregate, selectionProof };
+    const root = aggregateAndProofSigningRoot(this.d.chain, message);
+    this.pending.set(keyOf(PartialKind.aggregateAndProof, p.duty.slot, p.duty.pubkey), { ...p, aggregate: message });
+    const partial = this.partial(
+      PartialKind.aggregateAndProof,
+      p.duty.slot,
+      p.duty.pubkey,
+      this.d.signer.signUnslashable(p.duty.pubkey, root),
+    );
+    this.d.sigagg.expect(partial.duty, p.duty.pubkey, root);
+    await this.share([partial]);
+  }
+
+  /** Ours go to the peers and into our own SigAgg: we are one of the t. */
+  private async share(partials: PartialSignature[]): Promise<void> {
+    if (partials.length === 0) return;
+    await this.d.parsigex.broadcast(partials);
+    for (const p of partials) this.d.sigagg.add(p);
+  }
+
+  private partial(
+    kind: PartialKind,
+    slot: number,
+    validatorPubkey: Uint8Array,
+    signature: Uint8Array,
+  ): PartialSignature {
+    return { duty: { kind, slot: BigInt(slot) }, validatorPubkey, shareIndex: this.d.shareIndex, signature };
+  }
+
+  private at(unixMs: number, run: () => Promise<void>): void {
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        run().catch((e: unknown) => this.d.log.warn("aggregation step failed", { reason: String(e) }));
+      },
+      Math.max(0, unixMs - Date.now()),
+    );
+    this.timers.add(t);
+  }
+
+  /** Forgets duties older than `slot`. */
+  pruneBelow(slot: number): void {
+    for (const [k, p] of this.pending) if (p.duty.slot < slot) this.pending.delete(k);
+  }
+}
+
+/**
+ * Every member submits the combined signature, so all but the first submission meet a beacon node that already has
+ * it. Lodestar answers those with an error (HTTP 500 "…ALREADY_KNOWN"); for us they are a success.
+ */
+async function alreadyKnownIsFine(submission: Promise<void>): Promise<void> {
+  try {
+    await submission;
+  } catch (e) {
+    if (!(e instanceof Error && /ALREADY_KNOWN/.test(e.message))) throw e;
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const keyOf = (kind: number, slot: number, pubkey: Uint8Array) => `${kind}/${slot}/${hex(pubkey)}`;

@@ -1,0 +1,147 @@
+/**
+ * Wires one operator node, once: beacon connection, p2p channels, consensus engine, partial-signature exchange,
+ * SigAgg and the attester workflow, connected one way (duties → consensus → signer → parsigex → sigagg → beacon).
+ */
+import { SLOTS_PER_EPOCH } from "@lodestar/params";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
+import { ConsensusEngine } from "../consensus/engine.js";
+import { validatorIndices } from "../duties/attester.js";
+import { connectBeacon } from "../duties/beacon.js";
+import { AttestationFetcher } from "../duties/fetcher.js";
+import { AttesterScheduler } from "../duties/scheduler.js";
+import { type Logger, silentLogger } from "../log.js";
+import { P2PNode } from "../p2p/transport.js";
+import { MAX_FRAME_BYTES } from "../parsigex/codec.js";
+import { shareIndexOf, TransportParSigEx } from "../parsigex/exchange.js";
+import { type CommitteeValidator, ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
+import type { ShareSigner } from "../signer/share-signer.js";
+import { AttesterWorkflow, type NodeEvent } from "./attester.js";
+
+export class NodeConfigError extends Error {
+  override readonly name = "NodeConfigError";
+}
+
+export interface OperatorNodeConfig {
+  /** Position of this operator in the sorted committee (share index = member + 1). */
+  readonly member: number;
+  /** 32-byte secp256k1 identity secret: the libp2p key and the consensus vote key. */
+  readonly identitySecret: Uint8Array;
+  /** 33-byte compressed identity keys of the committee, in member order. */
+  readonly committee: readonly Uint8Array[];
+  /** 32-byte committee id for consensus instances; defaults to sha256 of the committee's identity keys. */
+  readonly committeeId?: Uint8Array;
+  readonly signer: ShareSigner;
+  readonly validators: readonly CommitteeValidator[];
+  readonly threshold: number;
+  readonly beaconUrl: string;
+  readonly listen: readonly string[];
+  /** Known peer addresses by member index; more can be added later with `setPeerAddrs`. */
+  readonly peers?: ReadonlyMap<number, readonly string[]>;
+  readonly log?: Logger;
+  readonly onEvent?: (e: NodeEvent) => void;
+}
+
+export interface OperatorNode {
+  readonly p2p: P2PNode;
+  listenAddrs(): string[];
+  setPeerAddrs(member: number, addrs: readonly string[]): void;
+  stop(): Promise<void>;
+}
+
+/** Consensus frames carry one AttestationData plus QCs: far below this. */
+const CONSENSUS_MAX_FRAME_BYTES = 64 * 1024;
+
+export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<OperatorNode> {
+  const log = cfg.log ?? silentLogger;
+  checkConfig(cfg);
+  const chain = await connectBeacon(cfg.beaconUrl);
+  const indices = await validatorIndices(chain, cfg.validators.map((v) => v.publicKey) as Uint8Array[]);
+  if (indices.size < cfg.validators.length) {
+    log.warn("some validators are not on the beacon chain yet; they get no duties", {
+      known: indices.size,
+      configured: cfg.validators.length,
+    });
+  }
+
+  const p2p = await P2PNode.create({ privateKey: cfg.identitySecret, committee: cfg.committee, listen: cfg.listen });
+  if (p2p.self !== cfg.member) {
+    await p2p.stop();
+    throw new NodeConfigError(`identity key is member ${p2p.self}, not ${cfg.member}; check the committee order`);
+  }
+  // Both channels exist before any peer address is known, so no early frame finds no handler.
+  const consensusCh = await p2p.channel("consensus", { maxFrameBytes: CONSENSUS_MAX_FRAME_BYTES });
+  const parsigCh = await p2p.channel("parsig", { maxFrameBytes: MAX_FRAME_BYTES });
+  const slotMs = chain.secondsPerSlot * 1000;
+  const engine = new ConsensusEngine({
+    committee: cfg.committee,
+    self: cfg.member,
+    signer: new Secp256k1Signer(cfg.identitySecret),
+    verifier: wasmSecp256k1Verifier,
+    transport: consensusCh,
+    clock: () => performance.now(),
+    // Several views must fit in the 2/3 slot a duty has left; a view change costs one timeout.
+    baseTimeoutMs: Math.max(100, slotMs / 6),
+  });
+  const parsigex = new TransportParSigEx({
+    transport: parsigCh,
+    validators: cfg.validators.map((v) => v.publicKey),
+    log,
+  });
+  const sigagg = new ThresholdSigAgg(cfg.validators, cfg.threshold, log);
+  parsigex.subscribe((_from, partials) => {
+    for (const p of partials) sigagg.add(p);
+  });
+  const scheduler = new AttesterScheduler(chain, [...indices.values()], log);
+  const workflow = new AttesterWorkflow({
+    chain,
+    committeeId: cfg.committeeId ?? sha256(Buffer.concat(cfg.committee.map((k) => Buffer.from(k)))),
+    shareIndex: shareIndexOf(cfg.member),
+    fetcher: new AttestationFetcher(chain),
+    dutiesAt: (slot) => scheduler.dutiesAt(slot),
+    consensus: engine,
+    signer: cfg.signer,
+    parsigex,
+    sigagg,
+    log,
+    onEvent: cfg.onEvent ?? (() => {}),
+  });
+  const unsubscribe = scheduler.subscribe((duty, deadline) => {
+    const horizon = duty.slot - BigInt(2 * SLOTS_PER_EPOCH);
+    sigagg.pruneBelow(horizon);
+    workflow.pruneBelow(Number(horizon));
+    parsigCh.pruneBelow(duty.slot - BigInt(SLOTS_PER_EPOCH));
+    workflow.onDuty(duty, deadline);
+  });
+  for (const [member, addrs] of cfg.peers ?? []) p2p.setPeerAddrs(member, addrs);
+  log.info("operator node started", { member: cfg.member, validators: indices.size });
+
+  return {
+    p2p,
+    listenAddrs: () => p2p.listenAddrs(),
+    setPeerAddrs: (member, addrs) => p2p.setPeerAddrs(member, addrs),
+    async stop() {
+      unsubscribe();
+      workflow.stop();
+      await engine.stop();
+      await p2p.stop();
+      log.info("operator node stopped", { member: cfg.member });
+    },
+  };
+}
+
+function checkConfig(cfg: OperatorNodeConfig): void {
+  const n = cfg.committee.length;
+  if (cfg.member < 0 || cfg.member >= n)
+    throw new NodeConfigError(`member ${cfg.member} is outside the committee of ${n}`);
+  if (cfg.threshold < 1 || cfg.threshold > n)
+    throw new NodeConfigError(`threshold ${cfg.threshold} must be in 1..${n}`);
+  for (const v of cfg.validators) {
+    if (v.sharePublicKeys.length !== n) {
+      throw new NodeConfigError("each validator needs one share public key per committee member; check the keyshares");
+    }
+    if (!cfg.signer.has(v.publicKey)) {
+      throw new NodeConfigError("the share signer lacks a share of a committee validator; import its keyshares");
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { splitSecret } from "@cohort/sdk";
+import { privateKeyFromRaw } from "@libp2p/crypto/keys";
+import { SLOTS_PER_EPOCH } from "@lodestar/params";
+import { interopSecretKey } from "@lodestar/state-transition";
+import { ssz } from "@lodestar/types";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Beacon, startBeacon } from "../../scripts/beacon/launch.js";
+import type { NodeEvent } from "../src/app/attester.js";
+import { type OperatorNode, startOperatorNode } from "../src/app/node.js";
+import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../src/duties/beacon.js";
+import { silentLogger } from "../src/log.js";
+import { decodeFrame, encodeFrame, ParSigCodecError, PartialKind } from "../src/parsigex/codec.js";
+import { TransportParSigEx } from "../src/parsigex/exchange.js";
+import type { CommitteeValidator } from "../src/sigagg/threshold-sigagg.js";
+import { ShareSigner } from "../src/signer/share-signer.js";
+import { SlashingProtection } from "../src/signer/slashing-protection.js";
+import { type Db, openDatabase } from "../src/store/database.js";
+import type { Transport } from "../src/workflow.js";
+
+// A real Lodestar dev chain (minimal preset, 2-second slots) runs validators 0..3; validators 4..7 are distributed
+// validators of a 3-of-4 committee of operator nodes in this process, each with its own libp2p node, consensus
+// engine, SQLite slashing database and share signer. Member 3 is never started (f = 1).
+const DV_INDICES = [4, 5, 6, 7];
+const N = 4;
+const RUNNING = [0, 1, 2];
+const enc = new TextEncoder();
+const identity = (i: number) => sha256(enc.encode(`distributed-attestation-identity-${i}`));
+const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+let beacon: Beacon;
+let chain: BeaconChain;
+const validators: CommitteeValidator[] = [];
+const dbs: Db[] = [];
+const nodes = new Map<number, OperatorNode>();
+const events: NodeEvent[][] = [[], [], [], []];
+
+/** Data roots of the attestations found in blocks from `fromSlot` to the head. */
+async function includedRoots(fromSlot: number): Promise<Set<string>> {
+  const roots = new Set<string>();
+  const header = (await (await fetch(`${chain.url}/eth/v1/beacon/headers/head`)).json()) as {
+    data: { header: { message: { slot: string } } };
+  };
+  const head = Number(header.data.header.message.slot);
+  for (let slot = fromSlot; slot <= head; slot++) {
+    const res = await fetch(`${chain.url}/eth/v1/beacon/blocks/${slot}`);
+    if (!res.ok) continue;
+    const block = ssz.phase0.SignedBeaconBlock.fromJson(((await res.json()) as { data: unknown }).data);
+    for (const att of block.message.body.attestations) {
+      roots.add(hex(ssz.phase0.AttestationData.hashTreeRoot(att.data)));
+    }
+  }
+  return roots;
+}
+
+/** The slashing database must hold exactly what the node reported signing, one root per (validator, target). */
+function expectDbMatchesSigned(member: number): void {
+  const rows = dbs[member]!.prepare(
+    "SELECT pubkey, target_epoch, signing_root FROM signed_attestations ORDER BY pubkey, target_epoch",
+  ).all() as { pubkey: Uint8Array; target_epoch: number; signing_root: Uint8Array }[];
+  const inDb = rows.map((r) => `${hex(r.pubkey)}/${r.target_epoch}/${hex(r.signing_root)}`).sort();
+  const signed = events[member]!.flatMap((e) =>
+    e.type === "signed" ? [`${e.validator}/${e.targetEpoch}/${e.signingRoot}`] : [],
+  ).sort();
+  expect(inDb).toEqual(signed);
+  const targets = rows.map((r) => `${hex(r.pubkey)}/${r.target_epoch}`);
+  expect(new Set(targets).size).toBe(targets.length);
+}
+
+describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStuff", () => {
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cohort-distributed-"));
+    beacon = await startBeacon({ dataDir: join(dir, "beacon") });
+    chain = await connectBeacon(beacon.url);
+    const perMember: { validatorPublicKey: Uint8Array; secret: Uint8Array }[][] = [[], [], [], []];
+    for (const index of DV_INDICES) {
+      const sk = interopSecretKey(index);
+      const secret = sk.toBytes();
+      const split = await splitSecret(secret, N);
+      secret.fill(0);
+      const publicKey = sk.toPublicKey().toBytes();
+      validators.push({ publicKey, sharePublicKeys: split.shares.map((s) => s.publicKey) });
+      for (const [k, s] of split.shares.entries())
+        perMember[k]!.push({ validatorPublicKey: publicKey, secret: s.secret });
+    }
+    const committee = Array.from({ length: N }, (_, i) => privateKeyFromRaw(identity(i)).publicKey.raw);
+    for (const member of RUNNING) {
+      const db = openDatabase(join(dir, `node-${member}.sqlite`));
+      dbs[member] = db;
+      const node = await startOperatorNode({
+        member,
+        identitySecret: identity(member),
+        committee,
+        signer: new ShareSigner(new SlashingProtection(db), perMember[member]!),
+        validators,
+        threshold: 3,
+        beaconUrl: beacon.url,
+        listen: ["/ip4/127.0.0.1/tcp/0"],
+        onEvent: (e) => events[member]!.push(e),
+      });
+      nodes.set(member, node);
+    }
+    // Ephemeral ports: addresses are exchanged once every node listens (the chain registry's job in production).
+    for (const [a, na] of nodes) for (const [b, nb] of nodes) if (a !== b) na.setPeerAddrs(b, nb.listenAddrs());
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const node of nodes.values()) await node.stop().catch(() => {});
+    for (const db of dbs) db?.close();
+    await beacon?.stop();
+  });
+
+  it("validators 4..7 attest through consensus, exchanged partials and combined signatures; attestations land in blocks", async () => {
+    const firstEpoch = Math.floor(Math.max(0, slotAt(chain, Date.now())) / SLOTS_PER_EPOCH) + 1;
+    // Two whole epochs, plus two slots for the last attestations to be included.
+    await sleepUntil(slotStartMs(chain, (firstEpoch + 2) * SLOTS_PER_EPOCH + 2));
+
+    const submitted = new Map<string, number>();
+    for (const member of RUNNING) {
+      for (const e of events[member]!) {
+        if (e.type === "submitted" && e.slot >= firstEpoch * SLOTS_PER_EPOCH)
+          submitted.set(e.dataRoot, e.validatorIndex);
+      }
+    }
+    const included = new Set<number>();
+    for (const root of await includedRoots(firstEpoch * SLOTS_PER_EPOCH)) {
+      const index = submitted.get(root);
+      if (index !== undefined) included.add(index);
+    }
+    expect([...included].sort()).toEqual(DV_INDICES);
+    for (const member of RUNNING) {
+      // Every member combines and submits (duplicates are accepted as already known), so any one of them suffices.
+      const own = events[member]!.flatMap((e) =>
+        e.type === "submitted" && e.slot >= firstEpoch * SLOTS_PER_EPOCH ? [e.validatorIndex] : [],
+      );
+      expect([...new Set(own)].sort()).toEqual(DV_INDICES);
+    }
+    // Committees of one validator on this chain: every validator aggregates; its aggregate-and-proof is threshold-signed.
+    const aggregated = RUNNING.flatMap((m) =>
+      events[m]!.flatMap((e) =>
+        e.type === "aggregated" && e.slot >= firstEpoch * SLOTS_PER_EPOCH ? [e.validatorIndex] : [],
+      ),
+    );
+    expect([...new Set(aggregated)].sort()).toEqual(DV_INDICES);
+    for (const member of RUNNING) {
+      expect(events[member]!.some((e) => e.type === "refused")).toBe(false);
+      expectDbMatchesSigned(member);
+    }
+  }, 120_000);
+
+  it("with a second member killed mid-epoch, the remaining 2 of 4 decide nothing, sign nothing and combine nothing", async () => {
+    const now = Math.max(0, slotAt(chain, Date.now()));
+    const epoch = Math.floor(now / SLOTS_PER_EPOCH) + 1;
+    const killSlot = epoch * SLOTS_PER_EPOCH + SLOTS_PER_EPOCH / 2;
+    await sleepUntil(slotStartMs(chain, killSlot));
+    await nodes.get(2)!.stop();
+    nodes.delete(2);
+    // A duty already decided before the kill may still finish; from the next slot on nothing may.
+    const after = killSlot + 1;
+    await sleepUntil(slotStartMs(chain, after + SLOTS_PER_EPOCH + 1));
+
+    for (const member of [0, 1]) {
+      const late = events[member]!.filter((e) => e.slot >= after);
+      // Not vacuous: the scheduler kept firing duties; none reached a decision, a signature or a submission.
+      expect(late.filter((e) => e.type === "duty").length).toBeGreaterThan(0);
+      expect(late.filter((e) => e.type !== "duty")).toEqual([]);
+      expectDbMatchesSigned(member);
+    }
+  }, 120_000);
+});
+
+// The frame and its receive-side checks, without a chain: a Transport fake delivers frames as a peer would.
+describe("partial-signature exchange frames", () => {
+  const pubkey = (b: number) => new Uint8Array(48).fill(b);
+  const sig = (b: number) => new Uint8Array(96).fill(b);
+  const partial = (shareIndex: number, validator = 1, slot = 9n, kind: number = PartialKind.attestation) => ({
+    duty: { kind, slot },
+    validatorPubkey: pubkey(validator),
+    shareIndex,
+    signature: sig(shareIndex),
+  });
+
+  it("round-trips the partials of one duty and rejects frames of the wrong size, version or kind", () => {
+    const frame = encodeFrame([partial(2, 1), partial(2, 3)]);
+    expect(frame.length).toBe(11 + 2 * 145);
+    expect(decodeFrame(frame)).toEqual([partial(2, 1), partial(2, 3)]);
+    expect(() => decodeFrame(frame.subarray(0, frame.length - 1))).toThrow(ParSigCodecError);
+    expect(() => decodeFrame(new Uint8Array([...frame, 0]))).toThrow(ParSigCodecError);
+    expect(() => decodeFrame(Uint8Array.from([9, ...frame.subarray(1)]))).toThrow(ParSigCodecError);
+    expect(() => decodeFrame(Uint8Array.from([1, 7, ...frame.subarray(2)]))).toThrow(ParSigCodecError);
+    expect(() => encodeFrame([partial(2, 1, 9n), partial(2, 1, 10n)])).toThrow(ParSigCodecError);
+    expect(() => encodeFrame([{ ...partial(2), signature: new Uint8Array(95) }])).toThrow(ParSigCodecError);
+  });
+
+  it("delivers only partials of the sender's own share for the committee's validators", () => {
+    let deliver: (from: number, frame: Uint8Array) => void = () => {};
+    const transport: Transport = {
+      send() {},
+      broadcast() {},
+      pruneBelow() {},
+      onFrame: (h) => {
+        deliver = h;
+      },
+    };
+    const ex = new TransportParSigEx({ transport, validators: [pubkey(1)], log: silentLogger });
+    const got: [number, number][] = [];
+    ex.subscribe((from, ps) => {
+      for (const p of ps) got.push([from, p.shareIndex]);
+    });
+    deliver(1, encodeFrame([partial(2)])); // member 1 holds share 2: accepted
+    deliver(1, encodeFrame([partial(3)])); // member 1 speaking for share 3: refused
+    deliver(2, encodeFrame([partial(3, 5)])); // a validator the committee does not run: refused
+    deliver(2, new Uint8Array(20)); // malformed
+    expect(got).toEqual([[1, 2]]);
+    expect(ex.stats).toEqual({ received: 1, malformed: 1, refused: 2 });
+  });
+});
