@@ -34,7 +34,8 @@ export function operatorKeys() {
   return { identityKey, encryptionKey: `0x${raw.toString("hex")}` };
 }
 
-async function send(request) {
+/** Sends a contract call from one of the chain's unlocked accounts and waits for a successful receipt. */
+export async function send(request) {
   const { publicClient, walletClient } = clients();
   const hash = await walletClient.writeContract({ ...request, chain: null });
   const receipt = await publicClient.waitForTransactionReceipt({ hash });

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { buildKeyshares, createKeystore, openShare, publicKeyOf, verifyRegistration } from "@cohort/sdk";
 import { cohortRegistryAbi, cohortTokenAbi } from "@cohort/sdk/abi/index";
 import { encodePacked, hexToBytes, keccak256, parseUnits } from "viem";
-import { clients, registerOperator, registryAddress, unlockedAccounts } from "./fixtures.mjs";
+import { clients, registerOperator, registryAddress, send, unlockedAccounts } from "./fixtures.mjs";
 import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
 import { DEFAULT_ACCOUNT, installWallet } from "./wallet.mjs";
 
@@ -28,14 +28,6 @@ function blsSecret() {
   const sk = randomBytes(32);
   sk[0] = 0x10 + (sk[0] % 0x60);
   return new Uint8Array(sk);
-}
-
-async function send(request) {
-  const { publicClient, walletClient } = clients();
-  const hash = await walletClient.writeContract({ ...request, chain: null });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new Error(`${request.functionName} reverted (${hash})`);
-  return receipt;
 }
 
 const read = (functionName, args = [], address = registry, abi = cohortRegistryAbi) =>
