@@ -9,6 +9,7 @@ import { ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../scripts/beacon/launch.js";
+import type { NodeStatus } from "../src/api/status.js";
 import type { NodeEvent } from "../src/app/attester.js";
 import { type OperatorNode, startOperatorNode } from "../src/app/node.js";
 import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../src/duties/beacon.js";
@@ -101,6 +102,7 @@ describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStu
         beaconUrl: beacon.url,
         listen: ["/ip4/127.0.0.1/tcp/0"],
         onEvent: (e) => events[member]!.push(e),
+        ...(member === 0 ? { api: { port: 0 } } : {}),
       });
       nodes.set(member, node);
     }
@@ -150,6 +152,22 @@ describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStu
       expect(events[member]!.some((e) => e.type === "refused")).toBe(false);
       expectDbMatchesSigned(member);
     }
+
+    // Member 0's API reports the same work: metrics for Prometheus, status for the dapp, health for the operator.
+    const apiUrl = nodes.get(0)!.apiUrl!;
+    const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+    const count = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(metrics)?.[1] ?? "NaN");
+    const ownSubmissions = events[0]!.filter((e) => e.type === "submitted").length;
+    expect(count("cohort_attestations_submitted_total")).toBe(ownSubmissions);
+    expect(count("cohort_partials_signed_total")).toBe(events[0]!.filter((e) => e.type === "signed").length);
+    const decided = events[0]!.filter((e) => e.type === "decided").length;
+    expect(count("cohort_consensus_decided_total")).toBe(decided);
+    expect(decided).toBeGreaterThanOrEqual(2); // at least one duty slot in each of the two epochs
+    expect(count("cohort_peers_connected")).toBe(2); // members 1 and 2; member 3 never started
+    const status = (await (await fetch(`${apiUrl}/status`)).json()) as NodeStatus;
+    expect(status.validators).toHaveLength(DV_INDICES.length);
+    expect(status.recentDuties.some((d) => d.decided && d.submittedIndices.length > 0)).toBe(true);
+    expect((await fetch(`${apiUrl}/health`)).status).toBe(200);
   }, 120_000);
 
   it("with a second member killed mid-epoch, the remaining 2 of 4 decide nothing, sign nothing and combine nothing", async () => {

@@ -4,6 +4,10 @@
  */
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "viem";
+import { NodeMetrics } from "../api/metrics.js";
+import { startApi } from "../api/server.js";
+import { StatusBook } from "../api/status.js";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
 import { ConsensusEngine } from "../consensus/engine.js";
 import { validatorIndices } from "../duties/attester.js";
@@ -40,10 +44,14 @@ export interface OperatorNodeConfig {
   readonly peers?: ReadonlyMap<number, readonly string[]>;
   readonly log?: Logger;
   readonly onEvent?: (e: NodeEvent) => void;
+  /** Serve /health, /metrics and /status (loopback unless a host is given). */
+  readonly api?: { readonly host?: string; readonly port?: number };
 }
 
 export interface OperatorNode {
   readonly p2p: P2PNode;
+  /** Base URL of /health, /metrics and /status when `api` was configured. */
+  readonly apiUrl?: string;
   listenAddrs(): string[];
   setPeerAddrs(member: number, addrs: readonly string[]): void;
   stop(): Promise<void>;
@@ -93,6 +101,12 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     for (const p of partials) sigagg.add(p);
   });
   const scheduler = new AttesterScheduler(chain, [...indices.values()], log);
+  const metrics = new NodeMetrics(() => p2p.connectedMembers());
+  const status = new StatusBook(`member ${cfg.member}`, () => cfg.validators.map((v) => bytesToHex(v.publicKey)));
+  // Healthy while this node and its connected peers could still form a threshold.
+  const api = cfg.api
+    ? await startApi(metrics, status, { ...cfg.api, healthy: () => p2p.connectedMembers() + 1 >= cfg.threshold })
+    : undefined;
   const workflow = new AttesterWorkflow({
     chain,
     committeeId: cfg.committeeId ?? sha256(Buffer.concat(cfg.committee.map((k) => Buffer.from(k)))),
@@ -104,13 +118,19 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     parsigex,
     sigagg,
     log,
-    onEvent: cfg.onEvent ?? (() => {}),
+    onEvent: (e) => {
+      metrics.record(e);
+      status.record(e);
+      cfg.onEvent?.(e);
+    },
   });
   const unsubscribe = scheduler.subscribe((duty, deadline) => {
     const horizon = duty.slot - BigInt(2 * SLOTS_PER_EPOCH);
     sigagg.pruneBelow(horizon);
     workflow.pruneBelow(Number(horizon));
     parsigCh.pruneBelow(duty.slot - BigInt(SLOTS_PER_EPOCH));
+    // Every earlier slot's deadline (its end) has passed: an undecided duty there is now a missed one.
+    metrics.closeSlotsBefore(Number(duty.slot));
     workflow.onDuty(duty, deadline);
   });
   for (const [member, addrs] of cfg.peers ?? []) p2p.setPeerAddrs(member, addrs);
@@ -118,6 +138,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
 
   return {
     p2p,
+    ...(api ? { apiUrl: api.url } : {}),
     listenAddrs: () => p2p.listenAddrs(),
     setPeerAddrs: (member, addrs) => p2p.setPeerAddrs(member, addrs),
     async stop() {
@@ -125,6 +146,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
       workflow.stop();
       await engine.stop();
       await p2p.stop();
+      await api?.close();
       log.info("operator node stopped", { member: cfg.member });
     },
   };

@@ -134,6 +134,16 @@ export class P2PNode {
     return this.cfg.committee.length;
   }
 
+  /** Committee members with an open connection now (for metrics and health; not for routing). */
+  connectedMembers(): number {
+    const members = new Set<number>();
+    for (const conn of this.libp2p.getConnections()) {
+      const member = this.memberOf(conn);
+      if (member !== undefined) members.add(member);
+    }
+    return members.size;
+  }
+
   /** Opens a named channel (protocol `/cohort/<name>/1`). Register all channels before peers start sending. */
   async channel(name: string, opts: ChannelOptions): Promise<Channel> {
     const ch = new Channel(this, `/cohort/${name}/1`, opts);

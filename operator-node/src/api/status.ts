@@ -1,0 +1,70 @@
+import type { NodeEvent } from "../app/attester.js";
+
+/** What the dapp's validator page shows: public facts only (slots, outcomes, public keys, indices). */
+export interface DutyOutcome {
+  slot: number;
+  decided: boolean;
+  signed: string[];
+  refused: { validator: string; reason: string }[];
+  submittedIndices: number[];
+  aggregatedIndices: number[];
+}
+
+export interface NodeStatus {
+  /** How the node names itself: its operator id once known from the chain, else its committee position. */
+  operator: string;
+  validators: string[];
+  recentDuties: DutyOutcome[];
+}
+
+/** Keeps the outcome of the last `keep` slots with duties, newest first. */
+export class StatusBook {
+  private readonly bySlot = new Map<number, DutyOutcome>();
+
+  constructor(
+    private readonly operator: string,
+    private readonly validators: () => string[],
+    private readonly keep = 64,
+  ) {}
+
+  record(event: NodeEvent): void {
+    const outcome = this.slot(event.slot);
+    switch (event.type) {
+      case "decided":
+        outcome.decided = true;
+        return;
+      case "signed":
+        outcome.signed.push(event.validator);
+        return;
+      case "refused":
+        outcome.refused.push({ validator: event.validator, reason: event.reason });
+        return;
+      case "submitted":
+        outcome.submittedIndices.push(event.validatorIndex);
+        return;
+      case "aggregated":
+        outcome.aggregatedIndices.push(event.validatorIndex);
+        return;
+      case "duty":
+        return;
+    }
+  }
+
+  snapshot(): NodeStatus {
+    return {
+      operator: this.operator,
+      validators: this.validators(),
+      recentDuties: [...this.bySlot.values()].sort((a, b) => b.slot - a.slot),
+    };
+  }
+
+  private slot(slot: number): DutyOutcome {
+    let outcome = this.bySlot.get(slot);
+    if (!outcome) {
+      outcome = { slot, decided: false, signed: [], refused: [], submittedIndices: [], aggregatedIndices: [] };
+      this.bySlot.set(slot, outcome);
+      if (this.bySlot.size > this.keep) this.bySlot.delete(Math.min(...this.bySlot.keys()));
+    }
+    return outcome;
+  }
+}
