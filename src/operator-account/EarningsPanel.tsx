@@ -1,8 +1,7 @@
 import { useState } from "react";
-import { formatUnits } from "viem";
 import { cohortContracts, cohortRegistryAbi } from "../chain/contracts";
-import { parseAmount } from "../tx/amount";
-import { buttonClass, FormField, inputClass, secondaryButtonClass } from "../tx/FormField";
+import { checkWithdrawal } from "../tx/amount";
+import { AmountInput, buttonClass, FormField } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTokenFormat } from "../tx/useTokenFormat";
 import { useTx } from "../tx/useTx";
@@ -12,15 +11,7 @@ export function EarningsPanel({ operatorId, earnings }: { operatorId: bigint; ea
   const { token, fmt } = useTokenFormat();
   const tx = useTx({ token });
   const [amount, setAmount] = useState("");
-  const parsed = token ? parseAmount(amount, token.decimals) : { error: "Reading the fee token…" };
-  const error =
-    "error" in parsed
-      ? parsed.error
-      : parsed.value === 0n
-        ? "Enter an amount above zero."
-        : parsed.value > earnings
-          ? `Only ${fmt(earnings)} is available.`
-          : undefined;
+  const { parsed, error } = checkWithdrawal(amount, token?.decimals, earnings, `Only ${fmt(earnings)} is available.`);
   return (
     <form
       aria-label="Earnings"
@@ -51,22 +42,13 @@ export function EarningsPanel({ operatorId, earnings }: { operatorId: bigint; ea
         error={amount ? error : undefined}
       >
         <div className="flex gap-2">
-          <input
+          <AmountInput
             id={`withdraw-${operatorId}`}
-            className={`${inputClass} max-w-xs`}
             value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-            inputMode="decimal"
-            autoComplete="off"
+            onChange={setAmount}
+            max={earnings}
+            decimals={token?.decimals}
           />
-          <button
-            type="button"
-            className={secondaryButtonClass}
-            disabled={!token || earnings === 0n}
-            onClick={() => token && setAmount(formatUnits(earnings, token.decimals))}
-          >
-            Max
-          </button>
           <button type="submit" className={buttonClass} disabled={tx.busy || !amount}>
             Withdraw
           </button>

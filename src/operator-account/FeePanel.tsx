@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { cohortContracts, cohortRegistryAbi } from "../chain/contracts";
 import { parseAmount } from "../tx/amount";
-import { buttonClass, FormField, inputClass, secondaryButtonClass } from "../tx/FormField";
+import { AmountInput, buttonClass, FormField, secondaryButtonClass } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useChainClock } from "../tx/useChainClock";
 import { useTokenFormat } from "../tx/useTokenFormat";
@@ -167,14 +167,7 @@ export function FeePanel({
           error={raiseTo ? raiseError : undefined}
         >
           <div className="flex gap-2">
-            <input
-              id={`raise-${operatorId}`}
-              className={`${inputClass} max-w-xs`}
-              value={raiseTo}
-              onChange={(e) => setRaiseTo(e.target.value)}
-              inputMode="decimal"
-              autoComplete="off"
-            />
+            <AmountInput id={`raise-${operatorId}`} value={raiseTo} onChange={setRaiseTo} />
             <button type="submit" className={buttonClass} disabled={declare.busy || !raiseTo}>
               Declare
             </button>
@@ -209,14 +202,7 @@ export function FeePanel({
           error={lowerTo ? lowError : undefined}
         >
           <div className="flex gap-2">
-            <input
-              id={`lower-${operatorId}`}
-              className={`${inputClass} max-w-xs`}
-              value={lowerTo}
-              onChange={(e) => setLowerTo(e.target.value)}
-              inputMode="decimal"
-              autoComplete="off"
-            />
+            <AmountInput id={`lower-${operatorId}`} value={lowerTo} onChange={setLowerTo} />
             <button type="submit" className={secondaryButtonClass} disabled={lower.busy || !lowerTo}>
               Lower fee
             </button>

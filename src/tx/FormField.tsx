@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { formatUnits } from "viem";
 
 /** A labelled form control with its hint or its error below (the error replaces the hint, never the input). */
 export function FormField({
@@ -39,3 +40,44 @@ export const buttonClass =
 
 export const secondaryButtonClass =
   "whitespace-nowrap rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-50";
+
+/**
+ * A token amount field, with a "Max" button when there is a known maximum: the same input everywhere an amount of
+ * the fee token is typed, so decimal entry and autofill behave alike.
+ */
+export function AmountInput({
+  id,
+  value,
+  onChange,
+  max,
+  decimals,
+}: {
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  max?: bigint;
+  decimals?: number;
+}) {
+  return (
+    <>
+      <input
+        id={id}
+        className={`${inputClass} max-w-xs`}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        inputMode="decimal"
+        autoComplete="off"
+      />
+      {max !== undefined && (
+        <button
+          type="button"
+          className={secondaryButtonClass}
+          disabled={decimals === undefined || max <= 0n}
+          onClick={() => decimals !== undefined && onChange(formatUnits(max, decimals))}
+        >
+          Max
+        </button>
+      )}
+    </>
+  );
+}

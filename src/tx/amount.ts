@@ -12,3 +12,25 @@ export function parseAmount(input: string, decimals: number): { value: bigint } 
   if (fraction.length > decimals) return { error: `Use at most ${decimals} digits after the dot.` };
   return { value: parseUnits(text, decimals) };
 }
+
+/**
+ * A withdrawal amount: parsed, above zero and at most `available`. `tooMuch` is the caller's sentence for the last
+ * case, since what "available" means differs (earnings, or what lies above a committee's liquidation threshold).
+ */
+export function checkWithdrawal(
+  input: string,
+  decimals: number | undefined,
+  available: bigint,
+  tooMuch: string,
+): { parsed: { value: bigint } | { error: string }; error: string | undefined } {
+  const parsed = decimals === undefined ? { error: "Reading the fee token…" } : parseAmount(input, decimals);
+  const error =
+    "error" in parsed
+      ? parsed.error
+      : parsed.value === 0n
+        ? "Enter an amount above zero."
+        : parsed.value > available
+          ? tooMuch
+          : undefined;
+  return { parsed, error };
+}

@@ -5,7 +5,7 @@ import { cohortContracts, cohortRegistryAbi } from "../chain/contracts";
 import { useCohortClient } from "../chain/useCohortClient";
 import { parseAmount } from "../tx/amount";
 import { withApproval } from "../tx/approval";
-import { buttonClass, FormField, inputClass } from "../tx/FormField";
+import { AmountInput, buttonClass, FormField } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTokenFormat } from "../tx/useTokenFormat";
 import { useTx } from "../tx/useTx";
@@ -87,14 +87,7 @@ export function FundForm({
         error={amount ? error : undefined}
       >
         <div className="flex gap-2">
-          <input
-            id={id}
-            className={`${inputClass} max-w-xs`}
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-            inputMode="decimal"
-            autoComplete="off"
-          />
+          <AmountInput id={id} value={amount} onChange={setAmount} />
           <button type="submit" className={buttonClass} disabled={tx.busy || !amount}>
             {label}
           </button>

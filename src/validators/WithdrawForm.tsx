@@ -1,8 +1,7 @@
 import { useState } from "react";
-import { formatUnits } from "viem";
 import { cohortContracts, cohortRegistryAbi } from "../chain/contracts";
-import { parseAmount } from "../tx/amount";
-import { FormField, inputClass, secondaryButtonClass } from "../tx/FormField";
+import { checkWithdrawal } from "../tx/amount";
+import { AmountInput, FormField, secondaryButtonClass } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTokenFormat } from "../tx/useTokenFormat";
 import { useTx } from "../tx/useTx";
@@ -15,15 +14,12 @@ export function WithdrawForm({ operatorIds, available }: { operatorIds: readonly
   const { token, fmt } = useTokenFormat();
   const tx = useTx({ token });
   const [amount, setAmount] = useState("");
-  const parsed = token ? parseAmount(amount, token.decimals) : { error: "Reading the fee token…" };
-  const error =
-    "error" in parsed
-      ? parsed.error
-      : parsed.value === 0n
-        ? "Enter an amount above zero."
-        : parsed.value > available
-          ? `At most ${fmt(available)} can be withdrawn.`
-          : undefined;
+  const { parsed, error } = checkWithdrawal(
+    amount,
+    token?.decimals,
+    available,
+    `At most ${fmt(available)} can be withdrawn.`,
+  );
   const id = `withdraw-${operatorIds.join("-")}`;
   return (
     <form
@@ -53,22 +49,7 @@ export function WithdrawForm({ operatorIds, available }: { operatorIds: readonly
         error={amount ? error : undefined}
       >
         <div className="flex gap-2">
-          <input
-            id={id}
-            className={`${inputClass} max-w-xs`}
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-            inputMode="decimal"
-            autoComplete="off"
-          />
-          <button
-            type="button"
-            className={secondaryButtonClass}
-            disabled={!token || available <= 0n}
-            onClick={() => token && setAmount(formatUnits(available, token.decimals))}
-          >
-            Max
-          </button>
+          <AmountInput id={id} value={amount} onChange={setAmount} max={available} decimals={token?.decimals} />
           <button type="submit" className={secondaryButtonClass} disabled={tx.busy || !amount}>
             Withdraw
           </button>
