@@ -2,7 +2,10 @@ import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { CohortError } from "@cohort/sdk";
-import { createKeyFile, KeyFileError, publicKeysOf } from "../keys/key-file.js";
+import { OperatorIdentityError, runOperator } from "../app/operator.js";
+import { NodeConfigFileError, parseNodeConfig } from "../config/node-config.js";
+import { createKeyFile, KeyFileError, loadKeyFile, publicKeysOf } from "../keys/key-file.js";
+import { jsonLogger } from "../log.js";
 import { exportInterchange, InterchangeError, importInterchange } from "../signer/interchange.js";
 import { openDatabase } from "../store/database.js";
 
@@ -12,6 +15,7 @@ class UsageError extends Error {}
 const USAGE = `usage:
   cohort-node init --key-file FILE [--password-file FILE]     create the operator's encrypted key file
   cohort-node keys --key-file FILE                           print the public keys to register on-chain
+  cohort-node start --config FILE                            run the node (see operator-node/README.md for the file)
   cohort-node slashing export --db FILE --genesis-validators-root 0x… --out FILE
   cohort-node slashing import --db FILE --genesis-validators-root 0x… --file FILE`;
 
@@ -24,6 +28,8 @@ export async function main(argv: string[]): Promise<void> {
       return keys(rest);
     case "slashing":
       return slashing(rest);
+    case "start":
+      return start(rest);
     default:
       throw new UsageError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
   }
@@ -54,6 +60,29 @@ function printKeys(keyFileText: string): void {
   process.stdout.write(
     `identity public key (secp256k1):   ${identityPublicKey}\nencryption public key (X25519):    ${encryptionPublicKey}\n`,
   );
+}
+
+/** Runs until SIGINT/SIGTERM; a second signal exits at once. */
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: "string" } } });
+  const file = required(values.config, "--config");
+  const config = parseNodeConfig(await readText(file, "config file"), dirname(file));
+  const keys = await loadKeyFile(await readText(config.keyFile, "key file"), await readPassword(config.passwordFile));
+  const log = jsonLogger(`operator-${config.operatorId}`);
+  const operator = await runOperator(config, keys, log);
+  log.info("node running", { committees: operator.committees().size, api: operator.apiUrl() ?? null });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.once("SIGINT", () => process.exit(130));
+      process.once("SIGTERM", () => process.exit(143));
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await operator.stop();
+  keys.identitySecret.fill(0);
+  keys.encryptionSecret.fill(0);
 }
 
 async function slashing(argv: string[]): Promise<void> {
@@ -128,7 +157,12 @@ function required(value: string | undefined, flag: string): string {
 }
 
 export function reportAndExit(error: unknown): void {
-  const known = error instanceof UsageError || error instanceof KeyFileError || error instanceof InterchangeError;
+  const known =
+    error instanceof UsageError ||
+    error instanceof KeyFileError ||
+    error instanceof InterchangeError ||
+    error instanceof NodeConfigFileError ||
+    error instanceof OperatorIdentityError;
   const message = known
     ? (error as Error).message
     : error instanceof CohortError

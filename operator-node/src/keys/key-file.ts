@@ -31,10 +31,18 @@ export class KeyFileError extends Error {
 
 export async function createKeyFile(
   password: string,
-  options: { scryptN?: number } = {},
+  options: {
+    scryptN?: number;
+    /** Seal existing secrets (e.g. a devnet's pre-registered operators) instead of drawing new ones. Copied. */
+    secrets?: { identitySecret: Uint8Array; encryptionSecret: Uint8Array };
+  } = {},
 ): Promise<{ file: NodeKeyFile; keys: NodeKeys }> {
-  const identitySecret = secp256k1.utils.randomSecretKey();
-  const encryptionSecret = x25519.utils.randomSecretKey();
+  const identitySecret = options.secrets
+    ? Uint8Array.from(options.secrets.identitySecret)
+    : secp256k1.utils.randomSecretKey();
+  const encryptionSecret = options.secrets
+    ? Uint8Array.from(options.secrets.encryptionSecret)
+    : x25519.utils.randomSecretKey();
   const keys = {
     identitySecret,
     identityPublicKey: secp256k1.getPublicKey(identitySecret, true),

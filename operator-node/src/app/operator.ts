@@ -1,0 +1,204 @@
+/**
+ * One operator's node process: chain events → node state → one committee node per operator set we serve.
+ *
+ * The registry is the source of truth. The chain sync writes it into SQLite; after every sync the plan of committees
+ * is recomputed, and a committee whose validator set changed is restarted with the new set (its consensus and
+ * slashing state live in the same database, so a restart is safe at any moment). Shares stay HPKE-encrypted at rest
+ * (the registry payload is what we store); they are decrypted only into the signer of a running committee node.
+ */
+import { join } from "node:path";
+import { openShare, zeroize } from "@cohort/sdk";
+import { createPublicClient, http } from "viem";
+import { type CommitteeSpec, committeeFingerprint, committeePortOffset, planCommittees } from "../chain/committees.js";
+import { ChainSync } from "../chain/sync.js";
+import type { NodeConfigFile } from "../config/node-config.js";
+import type { NodeKeys } from "../keys/key-file.js";
+import type { Logger } from "../log.js";
+import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
+import { ShareSigner, type ValidatorShare } from "../signer/share-signer.js";
+import { SlashingProtection } from "../signer/slashing-protection.js";
+import { ChainState } from "../store/chain-state.js";
+import { type Db, openDatabase } from "../store/database.js";
+import { type OperatorNode, startOperatorNode } from "./node.js";
+
+/** Ports one operator's committees may use above its base port; every member must use the same span. */
+export const COMMITTEE_PORT_SPAN = 100;
+
+export class OperatorIdentityError extends Error {
+  override readonly name = "OperatorIdentityError";
+}
+
+export interface RunningOperator {
+  /** Committees running now, by key ("1-2-3-4"). */
+  committees(): ReadonlyMap<string, OperatorNode>;
+  /** The first committee's API URL when `api` is configured (one API per process is the next step). */
+  apiUrl(): string | undefined;
+  stop(): Promise<void>;
+}
+
+interface Running {
+  readonly fingerprint: string;
+  readonly node: OperatorNode;
+}
+
+export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logger): Promise<RunningOperator> {
+  const db = openDatabase(join(cfg.dataDir, "node.db"));
+  const state = new ChainState(db);
+  const client = createPublicClient({ transport: http(cfg.execution.rpcUrl) });
+  const chainId = BigInt(await client.getChainId());
+  const sync = new ChainSync(state, {
+    client,
+    registry: cfg.execution.registry,
+    chainId,
+    operatorId: cfg.operatorId,
+    encryptionSecret: keys.encryptionSecret,
+    confirmations: cfg.execution.confirmations,
+    deployBlock: cfg.execution.deployBlock,
+    log,
+  });
+  const protection = new SlashingProtection(db);
+  const running = new Map<string, Running>();
+  const abort = new AbortController();
+  let stopped = false;
+
+  const reconcile = async () => {
+    checkIdentity(state, cfg.operatorId, keys.identityPublicKey);
+    const plan = planCommittees(state.validators(), (id) => state.operator(id), cfg.operatorId);
+    for (const s of plan.skipped) log.warn("cannot run a committee", s);
+    const wanted = new Map(plan.committees.map((c) => [c.key, c]));
+    for (const [key, r] of running) {
+      const next = wanted.get(key);
+      if (next && committeeFingerprint(next) === r.fingerprint) continue;
+      running.delete(key);
+      await r.node.stop();
+      log.info("committee stopped", { committee: key, reason: next ? "validator set changed" : "no validators left" });
+    }
+    let failed = 0;
+    for (const [key, spec] of wanted) {
+      if (running.has(key) || stopped) continue;
+      try {
+        const withApi = ![...running.values()].some((r) => r.node.apiUrl);
+        const node = await startCommittee(spec, { cfg, keys, chainId, protection, db, log, withApi });
+        running.set(key, { fingerprint: committeeFingerprint(spec), node });
+        log.info("committee started", { committee: key, member: spec.member, validators: spec.validators.length });
+      } catch (error) {
+        failed++;
+        log.error("could not start a committee; retrying", { committee: key, reason: reasonOf(error) });
+      }
+    }
+    return failed;
+  };
+
+  // The first round runs before we return, so a wrong key file or registry fails `start` at once.
+  await sync.syncToHead();
+  let retry = (await reconcile()) > 0;
+  const loop = (async () => {
+    let backoff = cfg.execution.pollMs;
+    while (!abort.signal.aborted) {
+      await sleep(backoff, abort.signal);
+      if (abort.signal.aborted) break;
+      try {
+        if ((await sync.syncToHead()) > 0 || retry) retry = (await reconcile()) > 0;
+        backoff = cfg.execution.pollMs;
+      } catch (error) {
+        backoff = Math.min(backoff * 2, 60_000);
+        log.warn("chain sync failed; retrying", { reason: reasonOf(error), retryInMs: backoff });
+      }
+    }
+  })();
+
+  return {
+    committees: () => new Map([...running].map(([k, r]) => [k, r.node])),
+    apiUrl: () => [...running.values()].find((r) => r.node.apiUrl)?.node.apiUrl,
+    async stop() {
+      stopped = true;
+      abort.abort();
+      await loop;
+      for (const r of running.values()) await r.node.stop();
+      running.clear();
+      db.close();
+    },
+  };
+}
+
+interface CommitteeContext {
+  readonly cfg: NodeConfigFile;
+  readonly keys: NodeKeys;
+  readonly chainId: bigint;
+  readonly protection: SlashingProtection;
+  readonly db: Db;
+  readonly log: Logger;
+  readonly withApi: boolean;
+}
+
+async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promise<OperatorNode> {
+  const { cfg, keys, log } = ctx;
+  const shares: ValidatorShare[] = [];
+  const validators: CommitteeValidator[] = [];
+  let threshold = 0;
+  for (const v of spec.validators) {
+    // Re-verified on every start: a share that no longer opens is refused here as it was at sync time.
+    const opened = await openShare(
+      { ...v, chainId: ctx.chainId, registry: cfg.execution.registry },
+      cfg.operatorId,
+      keys.encryptionSecret,
+    );
+    shares.push({ validatorPublicKey: v.publicKey, secret: opened.secret });
+    validators.push({ publicKey: v.publicKey, sharePublicKeys: opened.sharePublicKeys });
+    threshold = opened.threshold;
+  }
+  // ShareSigner loads each secret into blst and zeroizes the bytes.
+  const signer = new ShareSigner(ctx.protection, shares);
+  for (const s of shares) zeroize(s.secret);
+  const offset = committeePortOffset(spec.operatorIds, COMMITTEE_PORT_SPAN);
+  const peers = new Map<number, string[]>();
+  spec.operatorIds.forEach((id, member) => {
+    const peer = cfg.peers.get(id);
+    if (peer && member !== spec.member) peers.set(member, [multiaddr(peer.host, peer.port + offset)]);
+  });
+  return startOperatorNode({
+    member: spec.member,
+    identitySecret: keys.identitySecret,
+    committee: spec.identityKeys,
+    signer,
+    validators,
+    threshold,
+    beaconUrl: cfg.beacon.url,
+    listen: [multiaddr(cfg.p2p.host, cfg.p2p.port + offset)],
+    peers,
+    log,
+    ...(ctx.withApi && cfg.api ? { api: cfg.api } : {}),
+  });
+}
+
+/** A key file that is not the one registered for `operatorId` would make every peer refuse us: fail loudly instead. */
+function checkIdentity(state: ChainState, operatorId: bigint, identityPublicKey: Uint8Array): void {
+  const record = state.operator(operatorId);
+  if (!record) return; // not synced that far yet; peers authenticate us by the registered key anyway
+  if (Buffer.compare(Buffer.from(record.identityKey), Buffer.from(identityPublicKey)) !== 0) {
+    throw new OperatorIdentityError(
+      `the key file's identity key is not the one registered for operator ${operatorId}; check operatorId and keyFile`,
+    );
+  }
+}
+
+function multiaddr(host: string, port: number): string {
+  const proto = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? "ip4" : host.includes(":") ? "ip6" : "dns4";
+  return `/${proto}/${host}/tcp/${port}`;
+}
+
+const reasonOf = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}` : String(e));
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * The devnet's four operator nodes as real `cohort-node start` processes: one folder per operator with its encrypted
+ * key file, password file, config and SQLite database, and a log file. Processes can be killed (SIGKILL, as a crash)
+ * and started again on the same folder.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { hexToBytes } from "viem";
+import { createKeyFile } from "../../operator-node/src/keys/key-file.js";
+import type { DevnetDeployment } from "./chain.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "operator-node/bin/cohort-node.js");
+/** Ports one operator's committees may use above its base port (app/operator.ts COMMITTEE_PORT_SPAN). */
+const PORT_SPAN = 100;
+
+export interface NodesOptions {
+  readonly dir: string;
+  readonly deployment: DevnetDeployment;
+  readonly beaconUrl: string;
+  /** First operator's p2p base port; operator k (0-based) uses `p2pBasePort + k * 100` and up to 99 above it. */
+  readonly p2pBasePort?: number;
+  /** First operator's API port; operator k uses `apiBasePort + k`. */
+  readonly apiBasePort?: number;
+  /** Blocks a chain event must be buried under; the devnet mines on demand, so 0. */
+  readonly confirmations?: number;
+}
+
+export interface DevnetNode {
+  readonly operatorId: number;
+  readonly dir: string;
+  readonly apiUrl: string;
+  readonly logFile: string;
+  running(): boolean;
+  start(): void;
+  /** SIGKILL: no graceful shutdown, as a crash or power loss. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait: the graceful path. */
+  stop(): Promise<void>;
+}
+
+/** Writes each operator's folder and returns handles; nothing is started yet. */
+export async function prepareNodes(o: NodesOptions): Promise<DevnetNode[]> {
+  const p2pBase = o.p2pBasePort ?? 9800;
+  const apiBase = o.apiBasePort ?? 9201;
+  const nodes: DevnetNode[] = [];
+  for (const [k, op] of o.deployment.operators.entries()) {
+    const dir = resolve(o.dir, `operator-${op.id}`);
+    await mkdir(join(dir, "data"), { recursive: true });
+    const secrets = JSON.parse(await readFile(op.keyFile, "utf8")) as {
+      identitySecretKey: `0x${string}`;
+      encryptionSecretKey: `0x${string}`;
+    };
+    const password = `devnet operator ${op.id} password`;
+    const identitySecret = hexToBytes(secrets.identitySecretKey);
+    const encryptionSecret = hexToBytes(secrets.encryptionSecretKey);
+    const { file, keys } = await createKeyFile(password, {
+      scryptN: 2 ** 12, // devnet: fast start; `cohort-node init` uses EIP-2335's 2^18
+      secrets: { identitySecret, encryptionSecret },
+    });
+    for (const b of [identitySecret, encryptionSecret, keys.identitySecret, keys.encryptionSecret]) b.fill(0);
+    await writeFile(join(dir, "key.json"), `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(join(dir, "password"), `${password}\n`, { mode: 0o600 });
+    const apiPort = apiBase + k;
+    const config = {
+      operatorId: op.id,
+      keyFile: "key.json",
+      passwordFile: "password",
+      dataDir: "data",
+      execution: {
+        rpcUrl: o.deployment.rpcUrl,
+        registry: o.deployment.registry,
+        deployBlock: o.deployment.deployBlock,
+        confirmations: o.confirmations ?? 0,
+        pollMs: 1000,
+      },
+      beacon: { url: o.beaconUrl },
+      p2p: { host: "127.0.0.1", port: p2pBase + k * PORT_SPAN },
+      peers: Object.fromEntries(
+        o.deployment.operators.map((peer, j) => [String(peer.id), `127.0.0.1:${p2pBase + j * PORT_SPAN}`]),
+      ),
+      api: { host: "127.0.0.1", port: apiPort },
+    };
+    await writeFile(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    nodes.push(nodeProcess(op.id, dir, `http://127.0.0.1:${apiPort}`));
+  }
+  return nodes;
+}
+
+function nodeProcess(operatorId: number, dir: string, apiUrl: string): DevnetNode {
+  const logFile = join(dir, "node.log");
+  let child: ChildProcess | undefined;
+  const exited = () => !child || child.exitCode !== null || child.signalCode !== null;
+  const waitExit = () => new Promise<void>((res) => (exited() ? res() : child!.once("exit", () => res())));
+  return {
+    operatorId,
+    dir,
+    apiUrl,
+    logFile,
+    running: () => !exited(),
+    start() {
+      if (!exited()) return;
+      const log = createWriteStream(logFile, { flags: "a" });
+      child = spawn(process.execPath, [BIN, "start", "--config", join(dir, "config.json")], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+        // The dev chain runs the minimal preset; SSZ types are chosen at import from this variable.
+        env: { ...process.env, LODESTAR_PRESET: "minimal" },
+      });
+      child.stdout!.pipe(log);
+      child.stderr!.pipe(log);
+    },
+    async kill() {
+      if (exited()) return;
+      child!.kill("SIGKILL");
+      await waitExit();
+    },
+    async stop() {
+      if (exited()) return;
+      child!.kill("SIGTERM");
+      const timer = setTimeout(() => child?.kill("SIGKILL"), 10_000);
+      await waitExit();
+      clearTimeout(timer);
+    },
+  };
+}
