@@ -123,8 +123,10 @@ describe("HotStuff core (real secp256k1 signatures)", () => {
     expect(x.onMessage(prepare(leader, new Uint8Array([0xff])), 1)).toEqual([]);
     expect(x.rejected.get("invalid-value")).toBe(1);
     const out = x.onMessage(prepare(leader, enc.encode("good")), 1);
-    expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({
+    // The safety state to store comes first, then the vote it protects.
+    expect(out).toHaveLength(2);
+    expect(out[0]).toMatchObject({ kind: "persist", state: { votedView: 1, votedPhase: Phase.prepare } });
+    expect(out[1]).toMatchObject({
       kind: "send",
       to: leader,
       msg: { type: MsgType.vote, vote: { phase: Phase.prepare } },

@@ -1,18 +1,23 @@
 /**
  * ConsensusEngine: runs one HotStuffInstance per (committee, duty kind, slot) over a Transport. This is the I/O
- * shell around the pure core: it decodes frames, routes them, owns real timers and turns decisions into promises.
+ * shell around the pure core: it decodes frames, routes them, owns real timers, turns decisions into promises, and
+ * writes the core's safety state to the SafetyStore before any vote that follows it leaves the process.
  */
 import type { Consensus, Deadline, Decision, Transport } from "../workflow.js";
 import { CodecError, DEFAULT_MAX_VALUE_BYTES, decodeMsg, encodeMsg } from "./codec.js";
 import { instanceKey } from "./crypto.js";
 import { HotStuffInstance, type Output } from "./hotstuff.js";
-import type { ConsensusMsg, InstanceId, Signer, Verifier } from "./types.js";
+import type { ConsensusMsg, InstanceId, SafetyStore, Signer, Verifier } from "./types.js";
 
 export class ConsensusExpiredError extends Error {
   override readonly name = "ConsensusExpiredError";
 }
 export class EngineStoppedError extends Error {
   override readonly name = "EngineStoppedError";
+}
+/** The safety state could not be stored, so the vote that needed it was not sent. */
+export class SafetyStoreError extends Error {
+  override readonly name = "SafetyStoreError";
 }
 
 export interface EngineConfig {
@@ -35,6 +40,15 @@ export interface EngineConfig {
   readonly acceptSlot?: (slot: bigint) => boolean;
   /** How long a finished instance is kept to answer stragglers with its decision. */
   readonly retainMs?: number;
+  /**
+   * Where each instance's safety state (votes cast, lock) is written before a vote is sent, and read back when the
+   * instance starts again after a restart. Production passes `ConsensusStateStore` (store/consensus-state.ts) over
+   * the node's SQLite file. Default: none, state lives only in memory — for the simulator and benchmarks, or a node
+   * that never restarts within a slot; a restarted node could then vote twice in one instance.
+   */
+  readonly safetyStore?: SafetyStore;
+  /** Stored safety state of slots more than this far behind the newest started instance is pruned (default 64). */
+  readonly safetyRetainSlots?: number;
 }
 
 interface Entry {
@@ -54,13 +68,24 @@ export interface EngineStats {
   pendingDropped: number;
   /** Early messages refused because their slot was outside `acceptSlot`. */
   outOfWindow: number;
+  /** Votes withheld because their safety state could not be stored. */
+  persistFailed: number;
 }
 
 export class ConsensusEngine implements Consensus {
-  readonly stats: EngineStats = { decided: 0, expired: 0, malformed: 0, spoofed: 0, pendingDropped: 0, outOfWindow: 0 };
+  readonly stats: EngineStats = {
+    decided: 0,
+    expired: 0,
+    malformed: 0,
+    spoofed: 0,
+    pendingDropped: 0,
+    outOfWindow: 0,
+    persistFailed: 0,
+  };
   private readonly live = new Map<string, Entry>();
   private readonly pending = new Map<string, { slot: bigint; msgs: ConsensusMsg[] }>();
   private stopped = false;
+  private prunedBelow = 0n;
 
   constructor(private readonly cfg: EngineConfig) {
     cfg.transport.onFrame((from, frame) => this.onFrame(from, frame));
@@ -78,6 +103,8 @@ export class ConsensusEngine implements Consensus {
       return Promise.reject(new Error(`instance ${key} already started; propose once per duty`));
     }
     this.gc();
+    const restored = this.cfg.safetyStore?.load(instance);
+    this.pruneSafety(instance.slot);
     const hs = new HotStuffInstance({
       instance,
       committee: this.cfg.committee,
@@ -90,6 +117,7 @@ export class ConsensusEngine implements Consensus {
       baseTimeoutMs: this.cfg.baseTimeoutMs,
       ...(this.cfg.maxBackoffExponent !== undefined ? { maxBackoffExponent: this.cfg.maxBackoffExponent } : {}),
       ...(this.cfg.maxValueBytes !== undefined ? { maxValueBytes: this.cfg.maxValueBytes } : {}),
+      ...(restored ? { restored } : {}),
     });
     return new Promise<Decision>((resolve, reject) => {
       const entry: Entry = { hs, instance, deadline, timer: undefined, resolve, reject };
@@ -173,6 +201,20 @@ export class ConsensusEngine implements Consensus {
     const slot = entry.instance.slot;
     for (const o of outs) {
       switch (o.kind) {
+        case "persist":
+          try {
+            this.cfg.safetyStore?.save(entry.instance, o.state);
+          } catch (e) {
+            // Nothing after this output may leave: it is the vote the state was written for.
+            this.stats.persistFailed++;
+            entry.reject(
+              new SafetyStoreError(
+                `could not record consensus state durably (${String(e)}); the vote was withheld. Check the node's disk and database file`,
+              ),
+            );
+            return;
+          }
+          break;
         case "send":
           this.cfg.transport.send(o.to, encodeMsg(o.msg, this.cfg.maxValueBytes), slot);
           break;
@@ -217,6 +259,15 @@ export class ConsensusEngine implements Consensus {
       return;
     }
     this.apply(entry, entry.hs.onTick(now));
+  }
+
+  /** Prunes stored safety state once per newer slot; older instances are past their deadlines for good. */
+  private pruneSafety(slot: bigint): void {
+    const store = this.cfg.safetyStore;
+    const below = slot - BigInt(this.cfg.safetyRetainSlots ?? 64);
+    if (!store || below <= this.prunedBelow) return;
+    this.prunedBelow = below;
+    store.pruneBelow(below);
   }
 
   /** Forgets finished instances once their retention has passed; they answered stragglers until then. */

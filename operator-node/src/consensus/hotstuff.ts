@@ -23,10 +23,17 @@
  *
  * No I/O, clock or randomness here: inputs are messages and ticks carrying the current time; outputs are messages,
  * a decision, timer requests. The same code runs in production, in the simulator and in the benchmark.
+ *
+ * Crash safety: before every vote the core emits a "persist" output carrying its SafetyState (highest view/phase
+ * voted, lock, prepareQC), placed before the output that carries the vote. The caller stores it durably before it
+ * acts on any later output; a restarted instance is given the stored state (`restored`), refuses to vote again at or
+ * below that (view, phase) and keeps its lock. Without this, a member killed after voting forgets both, and a
+ * byzantine leader could collect its second vote for a conflicting value: a member that forgets is no longer honest.
  */
 import { DEFAULT_MAX_VALUE_BYTES } from "./codec.js";
 import { bytesEqual, leaderOf, msgDigest, valueHash, voteDigest } from "./crypto.js";
 import {
+  type CertifiedValue,
   type ConsensusMsg,
   faultTolerance,
   type InstanceId,
@@ -34,6 +41,7 @@ import {
   Phase,
   type QuorumCert,
   quorumSize,
+  type SafetyState,
   type Signer,
   type Verifier,
 } from "./types.js";
@@ -56,6 +64,8 @@ export interface InstanceConfig {
   readonly baseTimeoutMs: number;
   readonly maxBackoffExponent?: number;
   readonly maxValueBytes?: number;
+  /** Safety state this member stored for the instance before a restart (see "persist"). */
+  readonly restored?: SafetyState;
 }
 
 export type Output =
@@ -64,6 +74,8 @@ export type Output =
   | { readonly kind: "decide"; readonly value: Uint8Array; readonly qc: QuorumCert }
   /** Call onTick at or after `at` (an earlier tick does nothing). A later request replaces an earlier one. */
   | { readonly kind: "timer"; readonly at: number }
+  /** Store `state` durably before acting on any later output of this batch (a vote follows it). */
+  | { readonly kind: "persist"; readonly state: SafetyState }
   | { readonly kind: "expired"; readonly view: number };
 
 /** Why a message was ignored; exposed for metrics and tests, never thrown at the caller. */
@@ -78,6 +90,7 @@ export type Rejection =
   | "invalid-value"
   | "unsafe"
   | "duplicate"
+  | "already-voted"
   | "buffer-full"
   | "finished";
 
@@ -87,10 +100,7 @@ const MAX_BUFFERED_PER_SENDER = 8;
 const MAX_FUTURE_VIEWS = 64;
 const MAX_QC_CACHE = 64;
 
-interface QcWithValue {
-  readonly qc: QuorumCert;
-  readonly value: Uint8Array;
-}
+type QcWithValue = CertifiedValue;
 
 export class HotStuffInstance {
   readonly n: number;
@@ -106,6 +116,9 @@ export class HotStuffInstance {
   private lockedQC: QcWithValue | undefined;
   private decided: QcWithValue | undefined;
   private expired = false;
+  /** Highest (view, phase) voted in, over this process's life and before it (restored). 0 = never voted. */
+  private votedView = 0;
+  private votedPhase = 0;
 
   // Per-view state, reset by enterView.
   private votedIn = new Set<Phase>();
@@ -136,6 +149,13 @@ export class HotStuffInstance {
     if (this.n < 4 || this.n > 13 || (this.n - 1) % 3 !== 0) {
       throw new Error(`committee size ${this.n} is not one of 4, 7, 10, 13; fix the committee configuration`);
     }
+    const r = cfg.restored;
+    if (r) {
+      this.votedView = r.votedView;
+      this.votedPhase = r.votedPhase;
+      this.lockedQC = r.locked;
+      this.prepareQC = r.prepared;
+    }
   }
 
   get currentView(): number {
@@ -160,7 +180,10 @@ export class HotStuffInstance {
     if (this.started) return [];
     this.started = true;
     this.now = now;
-    this.enterView(1, now, false);
+    // A restarted member resumes in the last view it voted in and says so (NEW-VIEW), instead of replaying view 1,
+    // where it can no longer vote anyway.
+    const resume = Math.max(1, this.votedView);
+    this.enterView(resume, now, resume > 1);
     return this.flush();
   }
 
@@ -254,6 +277,13 @@ export class HotStuffInstance {
 
   private vote(phase: Phase, hash: Uint8Array) {
     this.votedIn.add(phase);
+    // Votes only ever move forward in (view, phase); anything at or below the last one may conflict with a vote
+    // this member sent before a restart, whose content it no longer knows.
+    if (this.view < this.votedView || (this.view === this.votedView && phase <= this.votedPhase))
+      return this.reject("already-voted");
+    this.votedView = this.view;
+    this.votedPhase = phase;
+    this.out.push({ kind: "persist", state: this.safetyState() });
     const signature = this.cfg.signer.sign(voteDigest(this.cfg.instance, phase, this.view, hash));
     const msg: ConsensusMsg = {
       type: MsgType.vote,
@@ -264,6 +294,15 @@ export class HotStuffInstance {
       signature,
     };
     this.emitTo(this.leader(this.view), msg);
+  }
+
+  private safetyState(): SafetyState {
+    return {
+      votedView: this.votedView,
+      votedPhase: this.votedPhase as Phase,
+      ...(this.lockedQC ? { locked: this.lockedQC } : {}),
+      ...(this.prepareQC ? { prepared: this.prepareQC } : {}),
+    };
   }
 
   private sameInstance(msg: ConsensusMsg): boolean {

@@ -3,7 +3,8 @@
  *
  * Each instance is its own scenario: n nodes, a fault plan drawn from the seed, virtual time. Before GST (global
  * stabilisation time) the network delays, drops, duplicates and reorders messages, partitions heal, and honest nodes
- * crash and restart (their consensus state survives, as it will on disk). Up to f nodes are faulty: byzantine ones
+ * crash and restart: a restarted node is a new instance given only the SafetyState it had persisted (the engine's
+ * SQLite store in production), so everything else it knew is lost. Up to f nodes are faulty: byzantine ones
  * (equivocating leaders, conflicting votes, replays, garbage bytes, view-number spam) or crashed for good. After GST
  * every message between live nodes arrives within a bounded delay. Checked per instance:
  *   agreement   — no two honest nodes decide different values;
@@ -24,7 +25,7 @@ import {
   wasmSecp256k1Verifier,
 } from "./crypto.js";
 import { HotStuffInstance, type Output } from "./hotstuff.js";
-import { type ConsensusMsg, faultTolerance, type InstanceId, MsgType, type Signer } from "./types.js";
+import { type ConsensusMsg, faultTolerance, type InstanceId, MsgType, type SafetyState, type Signer } from "./types.js";
 
 /** Small, fast, seedable PRNG (splitmix32 seeding + xorshift128**-like mixing); deterministic across platforms. */
 export class Rng {
@@ -244,21 +245,22 @@ export function runScenario(opts: SimOptions): SimResult {
   const proposed = new Set<string>(); // every value anyone put in a PREPARE
   const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-  const nodes = order.map(
-    (_, i) =>
-      new HotStuffInstance({
-        instance,
-        committee,
-        self: i,
-        signer: signers[i]!,
-        verifier,
-        isValid: simIsValid,
-        proposal: values[i]!,
-        deadline: startSkew[i]! + DEADLINE_MS,
-        baseTimeoutMs: BASE_TIMEOUT_MS,
-        maxBackoffExponent: MAX_BACKOFF_EXP,
-      }),
-  );
+  const persisted: (SafetyState | undefined)[] = order.map(() => undefined);
+  const makeNode = (i: number) =>
+    new HotStuffInstance({
+      instance,
+      committee,
+      self: i,
+      signer: signers[i]!,
+      verifier,
+      isValid: simIsValid,
+      proposal: values[i]!,
+      deadline: startSkew[i]! + DEADLINE_MS,
+      baseTimeoutMs: BASE_TIMEOUT_MS,
+      maxBackoffExponent: MAX_BACKOFF_EXP,
+      ...(persisted[i] ? { restored: persisted[i] } : {}),
+    });
+  const nodes = order.map((_, i) => makeNode(i));
   const up = order.map(() => true);
   const decidedAt = order.map(() => -1);
   const decisions: (Uint8Array | undefined)[] = order.map(() => undefined);
@@ -350,6 +352,9 @@ export function runScenario(opts: SimOptions): SimResult {
           decisions[i] = o.value;
           decidedAt[i] = now;
           break;
+        case "persist":
+          persisted[i] = o.state;
+          break;
         case "expired":
           break;
       }
@@ -390,14 +395,16 @@ export function runScenario(opts: SimOptions): SimResult {
       case "crash":
         up[i] = false;
         break;
-      case "restart":
+      case "restart": {
         up[i] = true;
-        if (started[i]) handleOutputs(i, node.onTick(e.at), e.at);
-        else {
-          started[i] = true;
-          handleOutputs(i, node.start(e.at), e.at);
-        }
+        // The process died: only what it persisted survives. A node that had decided keeps nothing of it either;
+        // peers answer its messages with their commit QC.
+        const fresh = started[i] ? makeNode(i) : node;
+        nodes[i] = fresh;
+        started[i] = true;
+        handleOutputs(i, fresh.start(e.at), e.at);
         break;
+      }
       case "tick":
         if (up[i] && started[i]) handleOutputs(i, node.onTick(e.at), e.at);
         break;

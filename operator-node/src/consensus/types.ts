@@ -95,3 +95,33 @@ export function faultTolerance(n: number): number {
 export function quorumSize(n: number): number {
   return n - faultTolerance(n);
 }
+
+/**
+ * What one member must remember of an instance across a crash to stay safe: the highest (view, phase) it voted in,
+ * so it never signs a second, conflicting vote there, and its lock (HotStuff's lockedQC), so it never votes for a
+ * value that conflicts with one that may already be decided. The prepareQC only helps liveness (it is what a
+ * NEW-VIEW carries) and is kept beside them because it costs nothing extra.
+ */
+export interface SafetyState {
+  readonly votedView: number;
+  readonly votedPhase: Phase;
+  readonly locked?: CertifiedValue;
+  readonly prepared?: CertifiedValue;
+}
+
+/** A QC together with the value it certifies. */
+export interface CertifiedValue {
+  readonly qc: QuorumCert;
+  readonly value: Uint8Array;
+}
+
+/**
+ * Durable home of SafetyState, one row per instance. `save` must be durable when it returns: the engine releases a
+ * vote only after it. Implemented over SQLite in store/consensus-state.ts.
+ */
+export interface SafetyStore {
+  load(instance: InstanceId): SafetyState | undefined;
+  save(instance: InstanceId, state: SafetyState): void;
+  /** Forgets instances of slots below `slot`: their deadlines are long past, nobody can finish them any more. */
+  pruneBelow(slot: bigint): void;
+}

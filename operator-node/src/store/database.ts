@@ -25,6 +25,12 @@ const MIGRATIONS: readonly string[] = [
      pubkey BLOB PRIMARY KEY, owner TEXT NOT NULL, operator_ids TEXT NOT NULL, nonce TEXT NOT NULL,
      payload BLOB NOT NULL, share_index INTEGER, status TEXT NOT NULL, status_block INTEGER NOT NULL,
      refusal TEXT) STRICT;`,
+  // HotStuff safety state per consensus instance (consensus/types.ts SafetyState), written before each vote.
+  `CREATE TABLE consensus_state (
+     committee_id BLOB NOT NULL, duty_kind INTEGER NOT NULL, slot INTEGER NOT NULL,
+     voted_view INTEGER NOT NULL, voted_phase INTEGER NOT NULL, locked BLOB, prepared BLOB,
+     PRIMARY KEY (committee_id, duty_kind, slot)) STRICT;
+   CREATE INDEX consensus_state_by_slot ON consensus_state (slot);`,
 ];
 
 export function openDatabase(path: string): Db {
