@@ -1,6 +1,8 @@
 /**
  * Compiles contracts/src with the solc npm package (standard JSON, no compiler download) into contracts/out/, and
  * generates the typed ABIs for the sdk (sdk/src/abi/). Skips the compile when the sources and settings are unchanged.
+ * `src/deposit/` (the official beacon deposit contract) is compiled apart with solc 0.6.11, the version it was
+ * deployed with, from the `solc-0.6.11` npm alias.
  *
  *   npx tsx contracts/scripts/build.ts        or        npm run build -w contracts
  */
@@ -16,6 +18,8 @@ const contractsDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = join(contractsDir, "src");
 export const outDir = join(contractsDir, "out");
 const abiDir = resolve(contractsDir, "../sdk/src/abi");
+/** Sources under this folder of src/ need the 0.6.11 compiler. */
+const LEGACY_DIR = "deposit";
 
 /** EIP-170: deployed code above this is rejected by mainnet (anvil enforces it too by default). */
 const MAX_CODE_SIZE = 24_576;
@@ -24,13 +28,21 @@ const MAX_CODE_SIZE = 24_576;
 const EXPORTED: Record<string, string> = {
   CohortRegistry: "cohortRegistryAbi",
   CohortToken: "cohortTokenAbi",
+  CohortPool: "cohortPoolAbi",
+  CohortMiniPools: "cohortMiniPoolsAbi",
+  CohortOracle: "cohortOracleAbi",
+  DepositContract: "depositContractAbi",
 };
 
-const SETTINGS = {
-  optimizer: { enabled: true, runs: 200 },
-  evmVersion: "cancun",
-  outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
-} as const;
+const OUTPUTS = { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } };
+const SETTINGS = { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", outputSelection: OUTPUTS } as const;
+/** As mainnet's deposit contract was built: optimizer on, 5,000,000 runs, the compiler's default EVM (istanbul). */
+const LEGACY_SETTINGS = { optimizer: { enabled: true, runs: 5_000_000 }, outputSelection: OUTPUTS } as const;
+
+interface Solc {
+  version(): string;
+  compile(input: string, callbacks?: object): string;
+}
 
 export interface Artifact {
   contractName: string;
@@ -92,62 +104,89 @@ function generateAbiModule(artifacts: Artifact[]): string {
 
 function generateAbiIndex(): string {
   const names = Object.values(EXPORTED).sort();
-  return `export { ${names.join(", ")} } from "./contracts.generated.js";\n`;
+  // One name a line, as Biome formats a list this long.
+  return `export {\n${names.map((name) => `  ${name},\n`).join("")}} from "./contracts.generated.js";\n`;
+}
+
+function compileWith(solc: Solc, input: string, log: (message: string) => void): Artifact[] {
+  const output = JSON.parse(solc.compile(input, { import: findImport })) as SolcOutput;
+  const problems = output.errors ?? [];
+  for (const problem of problems.filter((p) => p.severity === "warning")) console.warn(problem.formattedMessage);
+  const errors = problems.filter((p) => p.severity === "error");
+  if (errors.length > 0) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+
+  const artifacts: Artifact[] = [];
+  for (const [sourceName, contracts] of Object.entries(output.contracts ?? {})) {
+    if (sourceName.startsWith("@")) continue;
+    for (const [contractName, compiled] of Object.entries(contracts)) {
+      const deployed = compiled.evm.deployedBytecode.object;
+      // Interfaces and libraries with only internal functions have no code of their own.
+      if (deployed.length === 0) continue;
+      const size = deployed.length / 2;
+      if (size > MAX_CODE_SIZE)
+        throw new Error(`${contractName} is ${size} bytes, over the ${MAX_CODE_SIZE}-byte limit`);
+      const artifact: Artifact = {
+        contractName,
+        sourceName,
+        abi: compiled.abi,
+        bytecode: `0x${compiled.evm.bytecode.object}`,
+        deployedBytecode: `0x${deployed}`,
+      };
+      writeFileSync(join(outDir, `${contractName}.json`), `${JSON.stringify(artifact, null, 2)}\n`);
+      artifacts.push(artifact);
+      log(`${contractName}: ${size} bytes deployed`);
+    }
+  }
+  return artifacts;
+}
+
+function readSources(files: string[]): Record<string, { content: string }> {
+  const sources: Record<string, { content: string }> = {};
+  for (const file of files.sort()) sources[relative(srcDir, file)] = { content: readFileSync(file, "utf8") };
+  return sources;
 }
 
 export async function build({ force = false, quiet = false } = {}): Promise<Artifact[]> {
   const log = quiet ? () => {} : (message: string) => console.log(message);
-  const solc = require("solc") as { version(): string; compile(input: string, callbacks: object): string };
+  const solc = require("solc") as Solc;
+  const legacySolc = require("solc-0.6.11") as Solc;
 
-  const sources: Record<string, { content: string }> = {};
-  for (const file of listSources(srcDir).sort()) {
-    sources[relative(srcDir, file)] = { content: readFileSync(file, "utf8") };
-  }
-  const input = JSON.stringify({ language: "Solidity", sources, settings: SETTINGS });
-  const key = createHash("sha256").update(solc.version()).update(input).digest("hex");
+  const all = listSources(srcDir);
+  const isLegacy = (file: string) => relative(srcDir, file).startsWith(`${LEGACY_DIR}/`);
+  const input = JSON.stringify({
+    language: "Solidity",
+    sources: readSources(all.filter((f) => !isLegacy(f))),
+    settings: SETTINGS,
+  });
+  const legacyInput = JSON.stringify({
+    language: "Solidity",
+    sources: readSources(all.filter(isLegacy)),
+    settings: LEGACY_SETTINGS,
+  });
+  const key = createHash("sha256")
+    .update(solc.version())
+    .update(input)
+    .update(legacySolc.version())
+    .update(legacyInput)
+    .digest("hex");
   const keyFile = join(outDir, ".build-key");
 
   let artifacts: Artifact[];
   if (!force && existsSync(keyFile) && readFileSync(keyFile, "utf8") === key) {
-    artifacts = Object.keys(sources).flatMap((source) => {
-      return Object.keys(EXPORTED)
-        .filter((name) => `${name}.sol` === source)
-        .map(readArtifact);
-    });
+    artifacts = Object.keys(EXPORTED).map(readArtifact);
     log("contracts unchanged, using contracts/out");
   } else {
     const started = performance.now();
-    const output = JSON.parse(solc.compile(input, { import: findImport })) as SolcOutput;
-    const problems = output.errors ?? [];
-    for (const problem of problems.filter((p) => p.severity === "warning")) console.warn(problem.formattedMessage);
-    const errors = problems.filter((p) => p.severity === "error");
-    if (errors.length > 0) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
-
-    artifacts = [];
     mkdirSync(outDir, { recursive: true });
-    for (const [sourceName, contracts] of Object.entries(output.contracts ?? {})) {
-      if (sourceName.startsWith("@")) continue;
-      for (const [contractName, compiled] of Object.entries(contracts)) {
-        const deployed = compiled.evm.deployedBytecode.object;
-        // Interfaces and libraries with only internal functions have no code of their own.
-        if (deployed.length === 0) continue;
-        const size = deployed.length / 2;
-        if (size > MAX_CODE_SIZE)
-          throw new Error(`${contractName} is ${size} bytes, over the ${MAX_CODE_SIZE}-byte limit`);
-        const artifact: Artifact = {
-          contractName,
-          sourceName,
-          abi: compiled.abi,
-          bytecode: `0x${compiled.evm.bytecode.object}`,
-          deployedBytecode: `0x${deployed}`,
-        };
-        writeFileSync(join(outDir, `${contractName}.json`), `${JSON.stringify(artifact, null, 2)}\n`);
-        if (contractName in EXPORTED) artifacts.push(artifact);
-        log(`${contractName}: ${size} bytes deployed`);
-      }
-    }
+    artifacts = [...compileWith(solc, input, log), ...compileWith(legacySolc, legacyInput, log)].filter(
+      (artifact) => artifact.contractName in EXPORTED,
+    );
+    const missing = Object.keys(EXPORTED).filter((name) => !artifacts.some((a) => a.contractName === name));
+    if (missing.length > 0) throw new Error(`no artifact for exported contract(s) ${missing.join(", ")}`);
     writeFileSync(keyFile, key);
-    log(`compiled with solc ${solc.version()} in ${Math.round(performance.now() - started)} ms`);
+    log(
+      `compiled with solc ${solc.version()} and ${legacySolc.version()} in ${Math.round(performance.now() - started)} ms`,
+    );
   }
 
   artifacts.sort((a, b) => a.contractName.localeCompare(b.contractName));

@@ -51,6 +51,8 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     uint64 private _networkSnapshotBlock;
     /// Validators in active committees: the ones the network fee is charged for.
     uint256 public activeValidatorCount;
+    /// The pool system's oracle, the only caller of `deactivateOperator`.
+    address public poolOracle;
     /// Shortfall of committees liquidated with a negative balance: earnings already credited that no collateral covers.
     uint256 public badDebt;
 
@@ -84,6 +86,30 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     function setOperatorVerified(uint64 operatorId, bool verified) external onlyOwner {
         _activeOperator(operatorId).verified = verified;
         emit OperatorVerified(operatorId, verified);
+    }
+
+    function setPoolOracle(address oracle) external onlyOwner {
+        poolOracle = oracle;
+        emit PoolOracleUpdated(oracle);
+    }
+
+    /// @notice The pool oracle retires an operator whose measured performance fell below the governance minimum. Its
+    /// earnings are paid out now and its fee drops to 0 (an inactive operator cannot withdraw later); it stays
+    /// registered, with its identity, so its committees keep working until their validators are moved.
+    function deactivateOperator(uint64 operatorId) external {
+        if (msg.sender != poolOracle) revert NotPoolOracle();
+        Operator storage op = _activeOperator(operatorId);
+        _settleOperator(op);
+        op.active = false;
+        op.fee = 0;
+        uint256 earnings = op.earnings;
+        op.earnings = 0;
+        delete _feeDeclarations[operatorId];
+        emit OperatorDeactivated(operatorId);
+        if (earnings != 0) {
+            token.safeTransfer(op.owner, earnings);
+            emit OperatorEarningsWithdrawn(operatorId, op.owner, earnings);
+        }
     }
 
     function withdrawNetworkEarnings(address to, uint256 amount) external onlyOwner {

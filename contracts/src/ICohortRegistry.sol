@@ -10,12 +10,16 @@ interface ICohortRegistry {
     event ConfigUpdated(CohortConfig config);
     event OperatorVerified(uint64 indexed operatorId, bool verified);
     event NetworkEarningsWithdrawn(address indexed to, uint256 amount);
+    event PoolOracleUpdated(address oracle);
 
     // ─── operators ───
     event OperatorAdded(
         uint64 indexed operatorId, address indexed owner, bytes identityKey, bytes32 encryptionKey, string name, uint256 fee
     );
     event OperatorRemoved(uint64 indexed operatorId);
+    /// The pool oracle retired the operator for poor performance: no fee, no new validators; its validators stay until
+    /// their owners move them (`moveValidator`).
+    event OperatorDeactivated(uint64 indexed operatorId);
     event OperatorFeeDeclared(uint64 indexed operatorId, uint256 fee, uint64 executableAt, uint64 expiresAt);
     event OperatorFeeDeclarationCancelled(uint64 indexed operatorId);
     event OperatorFeeUpdated(uint64 indexed operatorId, uint256 fee);
@@ -52,6 +56,7 @@ interface ICohortRegistry {
 
     // ─── errors: operators ───
     error OperatorNotFound(uint64 operatorId);
+    error NotPoolOracle();
     error NotOperatorOwner(uint64 operatorId);
     error InvalidIdentityKey();
     error IdentityKeyInUse(uint64 operatorId);

@@ -1,1 +1,8 @@
-export { cohortRegistryAbi, cohortTokenAbi } from "./contracts.generated.js";
+export {
+  cohortMiniPoolsAbi,
+  cohortOracleAbi,
+  cohortPoolAbi,
+  cohortRegistryAbi,
+  cohortTokenAbi,
+  depositContractAbi,
+} from "./contracts.generated.js";
