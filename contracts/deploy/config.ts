@@ -27,3 +27,25 @@ export const defaultConfig: CohortConfig = {
   minCollateral: TOKEN,
   maxValidatorsPerOperator: 500n,
 };
+
+/** Pool-system governance parameters, mirroring the `PoolConfig` struct of pool/PoolTypes.sol. */
+export interface PoolConfig {
+  minDeposit: bigint;
+  initiatorBond: bigint;
+  minVerifiedOperators: bigint;
+  oracleQuorum: bigint;
+  initiatorCommissionBps: bigint;
+  minPerformanceBps: bigint;
+}
+
+const ETHER = 10n ** 18n;
+
+export const defaultPoolConfig: PoolConfig = {
+  minDeposit: ETHER / 10n,
+  initiatorBond: 4n * ETHER,
+  minVerifiedOperators: 0n,
+  // Three of a committee's four nodes must agree, like the 3-of-4 signing threshold.
+  oracleQuorum: 3n,
+  initiatorCommissionBps: 1_000n,
+  minPerformanceBps: 8_000n,
+};

@@ -1,10 +1,14 @@
-/** Deploys the fee token and the registry from contracts/out (run the build first). */
+/**
+ * Deploys the fee token, the registry and the pool system (pool, mini-pools, oracle; plus the official beacon deposit
+ * contract unless one is given) from contracts/out (run the build first).
+ */
 import {
   type Account,
   type Address,
   createPublicClient,
   createWalletClient,
   getAddress,
+  getContractAddress,
   type Hex,
   http,
   isAddress,
@@ -12,9 +16,9 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
+import { cohortPoolAbi, cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
 import { readArtifact } from "../scripts/build.js";
-import { type CohortConfig, defaultConfig } from "./config.js";
+import { type CohortConfig, defaultConfig, defaultPoolConfig, type PoolConfig } from "./config.js";
 
 export interface DeployOptions {
   rpcUrl: string;
@@ -26,6 +30,10 @@ export interface DeployOptions {
   governance?: Address;
   /** Overrides of the default governance parameters. */
   params?: Partial<CohortConfig>;
+  /** Overrides of the default pool-system parameters. */
+  poolParams?: Partial<PoolConfig>;
+  /** An existing beacon deposit contract (a real network's); by default the official one is deployed here. */
+  depositContract?: Address;
 }
 
 export interface Deployment {
@@ -38,6 +46,17 @@ export interface Deployment {
   /** Block of the registry deployment: where event indexers start. */
   blockNumber: bigint;
   config: CohortConfig;
+  /** The liquid staking pool (cETH), holder of all staked ETH and every mini-pool's withdrawal address. */
+  pool: Address;
+  miniPools: Address;
+  oracle: Address;
+  depositContract: Address;
+  poolConfig: PoolConfig;
+  /**
+   * Whether the registry already accepts the oracle's `deactivateOperator`. Only when the deployer is governance;
+   * otherwise governance must call `registry.setPoolOracle(oracle)`.
+   */
+  poolOracleLinked: boolean;
 }
 
 async function deployContract(
@@ -79,9 +98,54 @@ export async function deployCohort(options: DeployOptions): Promise<Deployment> 
   const token = await deployContract(wallet, client, account, "CohortToken", [governance]);
   const registry = await deployContract(wallet, client, account, "CohortRegistry", [token.address, governance, config]);
 
+  const poolConfig: PoolConfig = { ...defaultPoolConfig, ...options.poolParams };
+  const depositContract = options.depositContract
+    ? getAddress(options.depositContract)
+    : (await deployContract(wallet, client, account, "DepositContract", [])).address;
+  // The three pool contracts point at each other through immutables, so their CREATE addresses are fixed in advance
+  // from the deployer's next nonces (pool, then mini-pools, then oracle).
+  const nonce = await client.getTransactionCount({ address: deployer, blockTag: "pending" });
+  const miniPoolsAt = getContractAddress({ from: deployer, nonce: BigInt(nonce + 1) });
+  const oracleAt = getContractAddress({ from: deployer, nonce: BigInt(nonce + 2) });
+  const pool = await deployContract(wallet, client, account, "CohortPool", [
+    registry.address,
+    depositContract,
+    miniPoolsAt,
+    oracleAt,
+    governance,
+    poolConfig,
+  ]);
+  const miniPools = await deployContract(wallet, client, account, "CohortMiniPools", [
+    pool.address,
+    registry.address,
+    oracleAt,
+  ]);
+  const oracle = await deployContract(wallet, client, account, "CohortOracle", [
+    pool.address,
+    miniPools.address,
+    registry.address,
+  ]);
+  if (miniPools.address !== miniPoolsAt || oracle.address !== oracleAt) {
+    throw new Error("pool contracts landed at unexpected addresses: was another transaction sent from the deployer?");
+  }
+  const poolOracleLinked = governance === deployer;
+  if (poolOracleLinked) {
+    const hash = await wallet.writeContract({
+      address: registry.address,
+      abi: cohortRegistryAbi,
+      functionName: "setPoolOracle",
+      args: [oracle.address],
+      account,
+      chain: null,
+    });
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`setPoolOracle failed (${hash})`);
+  }
+
   // Sanity: the ABI the sdk exports is the one deployed (catches a stale generated file).
   await client.readContract({ address: registry.address, abi: cohortRegistryAbi, functionName: "token" });
   await client.readContract({ address: token.address, abi: cohortTokenAbi, functionName: "owner" });
+  await client.readContract({ address: pool.address, abi: cohortPoolAbi, functionName: "miniPools" });
 
   return {
     chainId,
@@ -92,5 +156,11 @@ export async function deployCohort(options: DeployOptions): Promise<Deployment> 
     governance,
     blockNumber: registry.blockNumber,
     config,
+    pool: pool.address,
+    miniPools: miniPools.address,
+    oracle: oracle.address,
+    depositContract,
+    poolConfig,
+    poolOracleLinked,
   };
 }

@@ -15,7 +15,7 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { expect, inject } from "vitest";
 import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
-import type { CohortConfig } from "../deploy/config.js";
+import type { CohortConfig, PoolConfig } from "../deploy/config.js";
 import { type Deployment, deployCohort } from "../deploy/deploy.js";
 
 /** Anvil's default accounts (public test mnemonic); used only on local chains. */
@@ -66,7 +66,10 @@ export interface Cohort {
   blockNumber(): Promise<bigint>;
 }
 
-export async function setupCohort(params: Partial<CohortConfig> = testConfig): Promise<Cohort> {
+export async function setupCohort(
+  params: Partial<CohortConfig> = testConfig,
+  poolParams: Partial<PoolConfig> = {},
+): Promise<Cohort> {
   const rpcUrl = inject("rpcUrl");
   const transport = http(rpcUrl);
   // Batching lets the many parallel reads of the property test share one HTTP round trip.
@@ -76,7 +79,7 @@ export async function setupCohort(params: Partial<CohortConfig> = testConfig): P
     mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }),
   );
   const [governance] = accounts as [Actor];
-  const deployment: Deployment = await deployCohort({ rpcUrl, account: governance, params });
+  const deployment: Deployment = await deployCohort({ rpcUrl, account: governance, params, poolParams });
   const wallets = new Map(accounts.map((a) => [a.address, createWalletClient({ account: a, transport })]));
 
   const walletOf = (actor: Actor) => wallets.get(actor.address)!;
