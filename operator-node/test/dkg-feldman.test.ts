@@ -79,7 +79,7 @@ describe("Feldman arithmetic against @noble/curves", () => {
     expect(await verifyShare(commitments, 2, bytes32(Fr.ORDER))).toBe(false);
     expect(await verifyShare(commitments, 2, s.subarray(1))).toBe(false);
     const broken = commitments.map((c) => c.slice());
-    broken[1]![5] ^= 1;
+    broken[1]![5]! ^= 1;
     expect(await verifyShare(broken, 2, s)).toBe(false);
     expect(await validCommitments(broken, 3)).toBe(false);
     expect(await validCommitments(commitments, 3)).toBe(true);
@@ -95,7 +95,7 @@ describe("Feldman arithmetic against @noble/curves", () => {
       const expected = dealings.reduce((acc, d) => acc.add(G1.fromBytes(d.commitments[j]!)), G1.ZERO);
       expect(hex(joint[j]!)).toBe(hex(expected.toBytes()));
     }
-    const memberShares = [];
+    const memberShares: Uint8Array[] = [];
     for (let m = 0; m < 4; m++) {
       const summed = await sumShares(dealings.map((d) => d.shares[m]!));
       expect(big(summed)).toBe(dealings.reduce((acc, d) => Fr.add(acc, big(d.shares[m]!)), 0n));
