@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// `npm start`: the local devnet (when scripts/devnet/chain.ts exists) and the dapp's Vite dev server, stopped together
-// on Ctrl-C / SIGTERM. Options by env: PORT (dapp, default 5173), DEVNET_PORT (chain, default 8545).
+// `npm start`: the whole system on this machine — EVM chain + contracts, Lodestar dev chain, four operator nodes
+// performing genesis validators 4..7's duties, and the dapp's Vite dev server — stopped together on Ctrl-C / SIGTERM.
+// Options by env: PORT (dapp, default 5173), DEVNET_PORT (EVM chain, 8545), BEACON_PORT (beacon REST, 9596).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PORT = Number(process.env.PORT ?? 5173);
 const DEVNET_PORT = Number(process.env.DEVNET_PORT ?? 8545);
+const BEACON_PORT = Number(process.env.BEACON_PORT ?? 9596);
 const DEVNET_DIR = join(ROOT, ".devnet");
 const log = (msg) => console.log(`[start] ${msg}`);
 
@@ -22,31 +24,26 @@ async function stopAll(code) {
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
-/** JSON with bigints as decimal strings (the deployment carries block numbers and config values as bigint). */
-const toJson = (value) => JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
-
-async function startDevnetIfPresent() {
-  const module = join(ROOT, "scripts/devnet/chain.ts");
-  if (!existsSync(module)) {
-    log(
-      `no scripts/devnet/chain.ts yet: starting the dapp only; it expects a chain at http://127.0.0.1:${DEVNET_PORT}`,
-    );
-    return { rpcUrl: `http://127.0.0.1:${DEVNET_PORT}`, deploymentFile: "none" };
-  }
+/**
+ * The chain side of the system: anvil + contracts, a Lodestar dev chain, genesis validators 4..7 registered as
+ * distributed validators and four operator node processes (scripts/devnet/cluster.ts).
+ */
+async function startSystem() {
   const { tsImport } = await import("tsx/esm/api");
-  const { startDevnet } = await tsImport(module, import.meta.url);
+  const { startCluster } = await tsImport(join(ROOT, "scripts/devnet/cluster.ts"), import.meta.url);
   mkdirSync(DEVNET_DIR, { recursive: true });
-  const devnet = await startDevnet({ port: DEVNET_PORT, dir: DEVNET_DIR });
-  stops.push(() => devnet.stop());
-  // The dapp reads contract addresses from this file at dev-server start (vite.config.ts bakes them in).
+  const cluster = await startCluster({ dir: DEVNET_DIR, rpcPort: DEVNET_PORT, beaconPort: BEACON_PORT, log });
+  stops.push(() => cluster.stop());
+  // The dapp reads contract addresses and node API URLs from this file at dev-server start (vite.config.ts).
   const deploymentFile = join(DEVNET_DIR, "deployment.json");
-  if (!existsSync(deploymentFile)) writeFileSync(deploymentFile, toJson(devnet.deployment));
-  log(`devnet at ${devnet.rpcUrl}; deployment written to ${deploymentFile}`);
-  return { rpcUrl: devnet.rpcUrl, deploymentFile };
+  log(`EVM chain   ${cluster.devnet.rpcUrl} (deployment: ${deploymentFile})`);
+  log(`beacon node ${cluster.beacon.url} (log: ${cluster.beacon.logFile})`);
+  for (const node of cluster.nodes) log(`operator ${node.operatorId}  ${node.apiUrl}/status  (log: ${node.logFile})`);
+  return { rpcUrl: cluster.devnet.rpcUrl, deploymentFile };
 }
 
 try {
-  const { rpcUrl, deploymentFile } = await startDevnetIfPresent();
+  const { rpcUrl, deploymentFile } = await startSystem();
   const vite = spawn(
     process.execPath,
     [join(ROOT, "node_modules/vite/bin/vite.js"), "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"],
