@@ -16,10 +16,10 @@ function readDeployment(): unknown {
     if (explicit) throw new Error(`VITE_DEPLOYMENT_FILE=${explicit} does not exist`);
     return null;
   }
-  // Only public addresses the dapp reads; the file also lists accounts and operator key-file paths, which do not
-  // belong in a bundle.
-  const { chainId, registry, token, deployBlock } = JSON.parse(readFileSync(file, "utf8"));
-  return { chainId, registry, token, deployBlock };
+  // Only public addresses the dapp reads (and the node status URLs `npm start` adds); the file also lists accounts and
+  // operator key-file paths, which do not belong in a bundle.
+  const { chainId, registry, token, deployBlock, nodeApis } = JSON.parse(readFileSync(file, "utf8"));
+  return { chainId, registry, token, deployBlock, nodeApis };
 }
 
 export default defineConfig({

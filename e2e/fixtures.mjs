@@ -1,8 +1,9 @@
 // Chain-side setup for browser tests: real transactions against the test chain from anvil's unlocked accounts,
 // so each test knows exactly which on-chain state it expects the page to show.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { cohortRegistryAbi } from "@cohort/sdk/abi/index";
-import { createPublicClient, createWalletClient, http, parseEventLogs } from "viem";
+import { buildKeyshares, publicKeyOf } from "@cohort/sdk";
+import { cohortRegistryAbi, cohortTokenAbi } from "@cohort/sdk/abi/index";
+import { createPublicClient, createWalletClient, hexToBytes, http, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { env } from "./harness.mjs";
 
@@ -78,4 +79,53 @@ export async function registerOperator(registry, { owner, name, fee, verified = 
     });
   }
   return { id, name, fee, verified, privateMode, owner, identityKey, encryptionKey };
+}
+
+/** A random BLS secret key below the curve order (first byte < 0x73) and non-zero. */
+export function blsSecret() {
+  const sk = randomBytes(32);
+  sk[0] = 0x10 + (sk[0] % 0x60);
+  return new Uint8Array(sk);
+}
+
+/**
+ * Registers a validator for `owner` with a fresh key into `operators` ({id, encryptionKey} as in the deployment's
+ * operators), paying `amount` fee tokens, as the Stake page does; the secret is zeroized. Returns its 0x-lower-case
+ * public key and the sorted committee ids.
+ */
+export async function registerValidator(registry, { owner, operators, amount }) {
+  const { publicClient } = clients();
+  const read = (functionName, args = [], address = registry, abi = cohortRegistryAbi) =>
+    publicClient.readContract({ address, abi, functionName, args });
+  const secretKey = blsSecret();
+  const publicKey = await publicKeyOf(secretKey);
+  const nonce = await read("nonces", [owner]);
+  const chainId = BigInt(await publicClient.getChainId());
+  const shares = await buildKeyshares({
+    secretKey,
+    publicKey,
+    operators: operators.map((o) => ({ id: BigInt(o.id), encryptionKey: hexToBytes(o.encryptionKey) })),
+    owner,
+    nonce,
+    chainId,
+    registry,
+  });
+  secretKey.fill(0);
+  const token = await read("token");
+  await send({
+    address: token,
+    abi: cohortTokenAbi,
+    functionName: "approve",
+    args: [registry, amount],
+    account: owner,
+  });
+  const ids = operators.map((o) => BigInt(o.id)).sort((a, b) => (a < b ? -1 : 1));
+  await send({
+    address: registry,
+    abi: cohortRegistryAbi,
+    functionName: "registerValidator",
+    args: [shares.publicKey, ids, shares.payload, nonce, amount],
+    account: owner,
+  });
+  return { publicKey: shares.publicKey.toLowerCase(), ids };
 }

@@ -2,7 +2,7 @@
 // Browser test runner (`npm run test:e2e`): chain → vite build → vite preview → node:test over e2e/*.e2e.mjs in real
 // Chromium. Usage: node e2e/run.mjs [name-filter ...]   e.g. `node e2e/run.mjs shell`
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -157,6 +157,19 @@ async function startChain() {
   };
 }
 
+/**
+ * Node status URLs are baked into the bundle like the addresses, but no operator node runs in this devnet: reserve a
+ * loopback port per demo operator so a test can serve a real node API there (validator-status.e2e.mjs); until it
+ * does, the ports are closed, which the page shows as "unreachable".
+ */
+async function reserveNodeApis(file) {
+  const deployment = JSON.parse(readFileSync(file, "utf8"));
+  if (deployment.nodeApis || !Array.isArray(deployment.operators)) return;
+  deployment.nodeApis = {};
+  for (const op of deployment.operators) deployment.nodeApis[op.id] = `http://127.0.0.1:${await freePort()}`;
+  writeFileSync(file, toJson(deployment));
+}
+
 function run(cmd, args, opts) {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { stdio: "inherit", ...opts });
@@ -172,6 +185,7 @@ try {
   const chain = await startChain();
   cleanups.push(chain.stop);
   log(`chain: ${chain.kind} at ${chain.rpcUrl} (${ms(t)})`);
+  if (chain.deploymentFile) await reserveNodeApis(chain.deploymentFile);
 
   // The devnet regenerates the contract ABIs into sdk/src/abi; the dapp and the fixtures import the sdk's build, so
   // rebuild it (incremental, ~1 s when nothing changed) rather than test against a stale ABI.

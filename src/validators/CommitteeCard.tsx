@@ -135,7 +135,7 @@ export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
           <h3 className="mt-5 text-sm font-semibold text-slate-700">Validators</h3>
           <ul className="divide-y divide-slate-100">
             {c.validators.map((v) => (
-              <ValidatorItem key={v.publicKey} validator={v} />
+              <ValidatorItem key={v.publicKey} validator={v} operators={c.operators} />
             ))}
           </ul>
         </>

@@ -4,14 +4,17 @@ import { secondaryButtonClass } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTx } from "../tx/useTx";
 import { ChangeOperatorForm } from "./ChangeOperatorForm";
-import type { MyValidator } from "./useMyValidators";
+import { NodeStatusPanel } from "./NodeStatusPanel";
+import type { CommitteeOperator, MyValidator } from "./useMyValidators";
 
 /** One validator: its key and the owner's actions on it. Destructive actions ask a second click. */
-export function ValidatorItem({ validator }: { validator: MyValidator }) {
+export function ValidatorItem({ validator, operators }: { validator: MyValidator; operators: CommitteeOperator[] }) {
   const tx = useTx();
   const [done, setDone] = useState("");
   const [confirm, setConfirm] = useState<"remove" | "exit" | null>(null);
   const [moving, setMoving] = useState(false);
+  // Opened on demand: the panel polls every committee node while it is shown.
+  const [watching, setWatching] = useState(false);
   const registry = cohortContracts()?.registry;
   const call = (label: string, functionName: string) => ({
     label,
@@ -57,6 +60,14 @@ export function ValidatorItem({ validator }: { validator: MyValidator }) {
         <button type="button" className={secondaryButtonClass} onClick={() => setMoving((m) => !m)}>
           {moving ? "Close" : "Change an operator"}
         </button>
+        <button
+          type="button"
+          className={secondaryButtonClass}
+          aria-expanded={watching}
+          onClick={() => setWatching((w) => !w)}
+        >
+          {watching ? "Hide node status" : "Node status"}
+        </button>
       </div>
       {confirm === "exit" && (
         <p className="text-xs text-slate-600">
@@ -75,6 +86,7 @@ export function ValidatorItem({ validator }: { validator: MyValidator }) {
         wrongNetwork={tx.wrongNetwork}
         onSwitchNetwork={tx.switchNetwork}
       />
+      {watching && <NodeStatusPanel publicKey={validator.publicKey} members={operators} />}
       {moving && <ChangeOperatorForm validator={validator} onDone={() => setMoving(false)} />}
     </li>
   );
