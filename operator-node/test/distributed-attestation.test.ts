@@ -209,7 +209,7 @@ describe("partial-signature exchange frames", () => {
     expect(() => decodeFrame(frame.subarray(0, frame.length - 1))).toThrow(ParSigCodecError);
     expect(() => decodeFrame(new Uint8Array([...frame, 0]))).toThrow(ParSigCodecError);
     expect(() => decodeFrame(Uint8Array.from([9, ...frame.subarray(1)]))).toThrow(ParSigCodecError);
-    expect(() => decodeFrame(Uint8Array.from([1, 7, ...frame.subarray(2)]))).toThrow(ParSigCodecError);
+    expect(() => decodeFrame(Uint8Array.from([1, 99, ...frame.subarray(2)]))).toThrow(ParSigCodecError);
     expect(() => encodeFrame([partial(2, 1, 9n), partial(2, 1, 10n)])).toThrow(ParSigCodecError);
     expect(() => encodeFrame([{ ...partial(2), signature: new Uint8Array(95) }])).toThrow(ParSigCodecError);
   });

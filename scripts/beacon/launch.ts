@@ -20,6 +20,11 @@ export interface BeaconOptions {
   genesisValidators?: number;
   /** Validators Lodestar runs itself, as "0..3". */
   startValidators?: string;
+  /**
+   * Chain config overrides passed as `--params.KEY value`, e.g. `{ SHARD_COMMITTEE_PERIOD: 0 }` so a fresh dev
+   * validator may exit at once.
+   */
+  params?: Readonly<Record<string, string | number>>;
 }
 
 export interface Beacon {
@@ -68,6 +73,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       "--discv5=false",
       "--port",
       String(p2pPort),
+      ...Object.entries(options.params ?? {}).flatMap(([key, value]) => [`--params.${key}`, String(value)]),
     ],
     // cwd: `lodestar dev` writes genesis.ssz into its working directory.
     { cwd: dataDir, stdio: ["ignore", out, out], detached: false },

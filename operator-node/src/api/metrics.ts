@@ -38,6 +38,16 @@ export class NodeMetrics {
     help: "Aggregate-and-proofs submitted",
     registers: [this.registry],
   });
+  private readonly proposed = new Counter({
+    name: "cohort_blocks_proposed_total",
+    help: "Threshold-signed blocks published",
+    registers: [this.registry],
+  });
+  private readonly exited = new Counter({
+    name: "cohort_voluntary_exits_submitted_total",
+    help: "Threshold-signed voluntary exits submitted",
+    registers: [this.registry],
+  });
   private readonly missed = new Counter({
     name: "cohort_duties_missed_total",
     help: "Duties whose slot ended without a decision",
@@ -89,6 +99,12 @@ export class NodeMetrics {
         return;
       case "aggregated":
         this.aggregated.inc();
+        return;
+      case "proposed":
+        this.proposed.inc();
+        return;
+      case "exited":
+        this.exited.inc();
         return;
     }
   }

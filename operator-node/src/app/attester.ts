@@ -1,13 +1,12 @@
 /**
  * The attester workflow of one committee, one way through: duty → consensus on the data → partial signature (slashing
  * protection first) → ParSigEx → SigAgg → beacon node; then, at 2/3 of the slot, threshold-signed selection proofs
- * and, for aggregators, a threshold-signed aggregate-and-proof.
+ * and, once they are combined, consensus on the slot's aggregate-and-proofs and their threshold signatures.
  */
-import { TARGET_AGGREGATORS_PER_COMMITTEE } from "@lodestar/params";
 import { type phase0, ssz } from "@lodestar/types";
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { InstanceId } from "../consensus/types.js";
 import { DutyKind } from "../consensus/types.js";
+import { decodeAggregates, encodeAggregates, isAcceptableAggregates, isAggregator } from "../duties/aggregation.js";
 import {
   type AttesterDuty,
   aggregateAndProofSigningRoot,
@@ -35,7 +34,12 @@ export type NodeEvent =
   | { type: "signed"; validator: string; slot: number; targetEpoch: number; signingRoot: string }
   | { type: "refused"; validator: string; slot: number; reason: string }
   | { type: "submitted"; validatorIndex: number; slot: number; dataRoot: string }
-  | { type: "aggregated"; validatorIndex: number; slot: number };
+  | { type: "aggregated"; validatorIndex: number; slot: number }
+  | { type: "aggregates-decided"; slot: number; aggregators: number[] }
+  | { type: "proposal-duty"; validatorIndex: number; slot: number }
+  | { type: "proposed"; validatorIndex: number; slot: number; blockRoot: string }
+  | { type: "exit-decided"; validatorIndex: number; slot: number; epoch: number }
+  | { type: "exited"; validatorIndex: number; slot: number; epoch: number };
 
 export interface AttesterDeps {
   readonly chain: BeaconChain;
@@ -58,8 +62,18 @@ interface Pending {
   aggregate?: phase0.AggregateAndProof;
 }
 
+/** One slot's aggregation: selection proofs combined so far, and whether its consensus has started. */
+interface Aggregation {
+  readonly expected: number;
+  readonly proofs: Map<number, { p: Pending; proof: Uint8Array }>;
+  started: boolean;
+}
+
 export class AttesterWorkflow {
   private readonly pending = new Map<string, Pending>();
+  /** The decided AttestationData per slot: what aggregates are checked against. */
+  private readonly decided = new Map<number, Uint8Array>();
+  private readonly aggregations = new Map<number, Aggregation>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly d: AttesterDeps) {
@@ -91,6 +105,7 @@ export class AttesterWorkflow {
       this.d.fetcher.isValid(duty, v),
     );
     this.d.onEvent({ type: "decided", slot });
+    this.decided.set(slot, decision.value);
     const partials: PartialSignature[] = [];
     for (const vd of duties) {
       const data = dataForCommittee(decision.value, vd.committeeIndex);
@@ -144,6 +159,10 @@ export class AttesterWorkflow {
       this.d.sigagg.expect(partial.duty, vd.pubkey, root);
       partials.push(partial);
     }
+    if (partials.length === 0) return;
+    this.aggregations.set(slot, { expected: partials.length, proofs: new Map(), started: false });
+    // A selection proof that never combines (a peer late) must not hold the others' aggregates back for long.
+    this.at(slotStartMs(this.d.chain, slot) + (5 * this.d.chain.secondsPerSlot * 1000) / 6, () => this.aggregate(slot));
     await this.share(partials);
   }
 
@@ -156,7 +175,10 @@ export class AttesterWorkflow {
       const dataRoot = hex(ssz.phase0.AttestationData.hashTreeRoot(p.data));
       this.d.onEvent({ type: "submitted", validatorIndex: p.duty.validatorIndex, slot, dataRoot });
     } else if (duty.kind === PartialKind.selectionProof) {
-      await this.aggregate(p, signature);
+      const agg = this.aggregations.get(slot);
+      if (!agg) return;
+      agg.proofs.set(p.duty.validatorIndex, { p, proof: signature });
+      if (agg.proofs.size === agg.expected) await this.aggregate(slot);
     } else if (duty.kind === PartialKind.aggregateAndProof && p.aggregate) {
       await alreadyKnownIsFine(submitAggregateAndProofs(this.d.chain, [{ message: p.aggregate, signature }]));
       this.d.onEvent({ type: "aggregated", validatorIndex: p.duty.validatorIndex, slot });
@@ -164,25 +186,57 @@ export class AttesterWorkflow {
   }
 
   /**
-   * An aggregator signs the aggregate its own beacon node returns. Without consensus on the aggregate, members
-   * whose beacon nodes differ sign different roots and no signature combines (harmless: not slashable).
+   * Consensus on the slot's aggregate-and-proofs, then a partial signature over each decided one. Every member that
+   * attested joins (with what its own beacon node aggregated, possibly nothing) so a quorum can decide; members
+   * whose beacon nodes returned different aggregates still sign the leader's, so their partials combine.
    */
-  private async aggregate(p: Pending, selectionProof: Uint8Array): Promise<void> {
-    const modulo = Math.max(1, Math.floor(p.duty.committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE));
-    if (Buffer.from(sha256(selectionProof)).readBigUInt64LE(0) % BigInt(modulo) !== 0n) return;
-    const aggregate = await aggregateAttestation(this.d.chain, p.data);
-    if (!aggregate) return;
-    const message: phase0.AggregateAndProof = { aggregatorIndex: p.duty.validatorIndex, aggregate, selectionProof };
-    const root = aggregateAndProofSigningRoot(this.d.chain, message);
-    this.pending.set(keyOf(PartialKind.aggregateAndProof, p.duty.slot, p.duty.pubkey), { ...p, aggregate: message });
-    const partial = this.partial(
-      PartialKind.aggregateAndProof,
-      p.duty.slot,
-      p.duty.pubkey,
-      this.d.signer.signUnslashable(p.duty.pubkey, root),
+  private async aggregate(slot: number): Promise<void> {
+    const agg = this.aggregations.get(slot);
+    const decided = this.decided.get(slot);
+    if (!agg || agg.started || !decided) return;
+    agg.started = true;
+    const own: phase0.AggregateAndProof[] = [];
+    for (const { p, proof } of agg.proofs.values()) {
+      if (!isAggregator(p.duty.committeeLength, proof)) continue;
+      const aggregate = await aggregateAttestation(this.d.chain, p.data);
+      if (aggregate) own.push({ aggregatorIndex: p.duty.validatorIndex, aggregate, selectionProof: proof });
+    }
+    const { config } = this.d.chain;
+    const duties = this.d.dutiesAt(slot);
+    const view = {
+      duties,
+      dataFor: (committeeIndex: number) => dataForCommittee(decided, committeeIndex),
+      attested: (index: number) =>
+        duties.some(
+          (d) => d.validatorIndex === index && this.pending.has(keyOf(PartialKind.attestation, slot, d.pubkey)),
+        ),
+      selectionProofRoot: selectionProofSigningRoot(this.d.chain, slot),
+    };
+    const instance: InstanceId = { committeeId: this.d.committeeId, dutyKind: DutyKind.aggregator, slot: BigInt(slot) };
+    // Aggregates still help the next slot's block; consensus may run until that slot ends.
+    const deadline = performance.now() + slotStartMs(this.d.chain, slot + 2) - Date.now();
+    const decision = await this.d.consensus.propose(instance, encodeAggregates(config, slot, own), deadline, (v) =>
+      isAcceptableAggregates(decodeAggregates(config, slot, v), view),
     );
-    this.d.sigagg.expect(partial.duty, p.duty.pubkey, root);
-    await this.share([partial]);
+    const list = decodeAggregates(config, slot, decision.value) ?? [];
+    this.d.onEvent({ type: "aggregates-decided", slot, aggregators: list.map((a) => a.aggregatorIndex) });
+    const partials: PartialSignature[] = [];
+    for (const message of list) {
+      const vd = duties.find((d) => d.validatorIndex === message.aggregatorIndex)!;
+      const p = this.pending.get(keyOf(PartialKind.attestation, slot, vd.pubkey));
+      if (!p) continue;
+      const root = aggregateAndProofSigningRoot(this.d.chain, message);
+      this.pending.set(keyOf(PartialKind.aggregateAndProof, slot, vd.pubkey), { ...p, aggregate: message });
+      const partial = this.partial(
+        PartialKind.aggregateAndProof,
+        slot,
+        vd.pubkey,
+        this.d.signer.signUnslashable(vd.pubkey, root),
+      );
+      this.d.sigagg.expect(partial.duty, vd.pubkey, root);
+      partials.push(partial);
+    }
+    await this.share(partials);
   }
 
   /** Ours go to the peers and into our own SigAgg: we are one of the t. */
@@ -215,6 +269,8 @@ export class AttesterWorkflow {
   /** Forgets duties older than `slot`. */
   pruneBelow(slot: number): void {
     for (const [k, p] of this.pending) if (p.duty.slot < slot) this.pending.delete(k);
+    for (const s of this.decided.keys()) if (s < slot) this.decided.delete(s);
+    for (const s of this.aggregations.keys()) if (s < slot) this.aggregations.delete(s);
   }
 }
 

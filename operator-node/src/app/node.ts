@@ -1,26 +1,33 @@
 /**
  * Wires one operator node, once: beacon connection, p2p channels, consensus engine, partial-signature exchange,
- * SigAgg and the attester workflow, connected one way (duties → consensus → signer → parsigex → sigagg → beacon).
+ * SigAgg and the attester, proposer and exit workflows, connected one way (duties → consensus → signer → parsigex →
+ * sigagg → beacon).
  */
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
+import type { phase0 } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "viem";
 import { NodeMetrics } from "../api/metrics.js";
 import { startApi } from "../api/server.js";
 import { StatusBook } from "../api/status.js";
+import { maxEncodedBytes } from "../consensus/codec.js";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
 import { ConsensusEngine } from "../consensus/engine.js";
 import { validatorIndices } from "../duties/attester.js";
 import { connectBeacon } from "../duties/beacon.js";
 import { AttestationFetcher } from "../duties/fetcher.js";
+import { ProposerScheduler } from "../duties/proposer-scheduler.js";
 import { AttesterScheduler } from "../duties/scheduler.js";
 import { type Logger, silentLogger } from "../log.js";
 import { P2PNode } from "../p2p/transport.js";
-import { MAX_FRAME_BYTES } from "../parsigex/codec.js";
+import { MAX_FRAME_BYTES, PartialKind } from "../parsigex/codec.js";
 import { shareIndexOf, TransportParSigEx } from "../parsigex/exchange.js";
 import { type CommitteeValidator, ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
 import type { ShareSigner } from "../signer/share-signer.js";
 import { AttesterWorkflow, type NodeEvent } from "./attester.js";
+import { CombinedSignatures } from "./combined.js";
+import { ExitWorkflow } from "./exit.js";
+import { ProposerWorkflow } from "./proposer.js";
 
 export class NodeConfigError extends Error {
   override readonly name = "NodeConfigError";
@@ -54,11 +61,19 @@ export interface OperatorNode {
   readonly apiUrl?: string;
   listenAddrs(): string[];
   setPeerAddrs(member: number, addrs: readonly string[]): void;
+  /**
+   * Exits a committee validator (call it on the owner's ExitRequested event, on every member): consensus on the
+   * VoluntaryExit, threshold signature, submission. Resolves with what was submitted.
+   */
+  requestExit(validatorPubkey: Uint8Array): Promise<phase0.SignedVoluntaryExit>;
   stop(): Promise<void>;
 }
 
-/** Consensus frames carry one AttestationData plus QCs: far below this. */
-const CONSENSUS_MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * The largest consensus value: a whole block (gossip's 10 MiB cap covers any block a beacon node may produce).
+ * Frames are length-checked against it, not allocated at it.
+ */
+const CONSENSUS_MAX_VALUE_BYTES = 10 * 1024 * 1024;
 
 export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<OperatorNode> {
   const log = cfg.log ?? silentLogger;
@@ -78,7 +93,9 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     throw new NodeConfigError(`identity key is member ${p2p.self}, not ${cfg.member}; check the committee order`);
   }
   // Both channels exist before any peer address is known, so no early frame finds no handler.
-  const consensusCh = await p2p.channel("consensus", { maxFrameBytes: CONSENSUS_MAX_FRAME_BYTES });
+  const consensusCh = await p2p.channel("consensus", {
+    maxFrameBytes: maxEncodedBytes(CONSENSUS_MAX_VALUE_BYTES),
+  });
   const parsigCh = await p2p.channel("parsig", { maxFrameBytes: MAX_FRAME_BYTES });
   const slotMs = chain.secondsPerSlot * 1000;
   const engine = new ConsensusEngine({
@@ -90,6 +107,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     clock: () => performance.now(),
     // Several views must fit in the 2/3 slot a duty has left; a view change costs one timeout.
     baseTimeoutMs: Math.max(100, slotMs / 6),
+    maxValueBytes: CONSENSUS_MAX_VALUE_BYTES,
   });
   const parsigex = new TransportParSigEx({
     transport: parsigCh,
@@ -107,9 +125,34 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
   const api = cfg.api
     ? await startApi(metrics, status, { ...cfg.api, healthy: () => p2p.connectedMembers() + 1 >= cfg.threshold })
     : undefined;
+  const committeeId = cfg.committeeId ?? sha256(Buffer.concat(cfg.committee.map((k) => Buffer.from(k))));
+  const onEvent = (e: NodeEvent) => {
+    metrics.record(e);
+    status.record(e);
+    cfg.onEvent?.(e);
+  };
+  const combined = new CombinedSignatures(sigagg, [PartialKind.randao, PartialKind.block, PartialKind.voluntaryExit]);
+  const shared = {
+    chain,
+    committeeId,
+    shareIndex: shareIndexOf(cfg.member),
+    consensus: engine,
+    signer: cfg.signer,
+    parsigex,
+    sigagg,
+    combined,
+    log,
+    onEvent,
+  };
+  const proposerScheduler = new ProposerScheduler(chain, new Set(indices.values()), log);
+  const proposer = new ProposerWorkflow({ ...shared, dutyAt: (slot) => proposerScheduler.dutyAt(slot) });
+  const exits = new ExitWorkflow({
+    ...shared,
+    indexOf: async (pubkey) => (await validatorIndices(chain, [pubkey])).get(bytesToHex(pubkey).slice(2)),
+  });
   const workflow = new AttesterWorkflow({
     chain,
-    committeeId: cfg.committeeId ?? sha256(Buffer.concat(cfg.committee.map((k) => Buffer.from(k)))),
+    committeeId,
     shareIndex: shareIndexOf(cfg.member),
     fetcher: new AttestationFetcher(chain),
     dutiesAt: (slot) => scheduler.dutiesAt(slot),
@@ -118,11 +161,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     parsigex,
     sigagg,
     log,
-    onEvent: (e) => {
-      metrics.record(e);
-      status.record(e);
-      cfg.onEvent?.(e);
-    },
+    onEvent,
   });
   const unsubscribe = scheduler.subscribe((duty, deadline) => {
     const horizon = duty.slot - BigInt(2 * SLOTS_PER_EPOCH);
@@ -131,8 +170,10 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     parsigCh.pruneBelow(duty.slot - BigInt(SLOTS_PER_EPOCH));
     // Every earlier slot's deadline (its end) has passed: an undecided duty there is now a missed one.
     metrics.closeSlotsBefore(Number(duty.slot));
+    combined.pruneBelow(horizon);
     workflow.onDuty(duty, deadline);
   });
+  const unsubscribeProposer = proposerScheduler.subscribe((duty, deadline) => proposer.onDuty(duty, deadline));
   for (const [member, addrs] of cfg.peers ?? []) p2p.setPeerAddrs(member, addrs);
   log.info("operator node started", { member: cfg.member, validators: indices.size });
 
@@ -141,8 +182,11 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     ...(api ? { apiUrl: api.url } : {}),
     listenAddrs: () => p2p.listenAddrs(),
     setPeerAddrs: (member, addrs) => p2p.setPeerAddrs(member, addrs),
+    requestExit: (pubkey) => exits.requestExit(pubkey),
     async stop() {
       unsubscribe();
+      unsubscribeProposer();
+      combined.stop();
       workflow.stop();
       await engine.stop();
       await p2p.stop();

@@ -6,11 +6,20 @@
  */
 import type { PartialSignature } from "../workflow.js";
 
-/** What a partial signs. Selection proofs and aggregate-and-proofs are threshold-signed like attestations. */
+/**
+ * What a partial signs. Every message a validator signs is threshold-signed the same way; the kind keeps partials of
+ * different messages of one slot apart (a RANDAO reveal and its block share a slot and a validator).
+ */
 export const PartialKind = {
   attestation: 0,
   selectionProof: 1,
   aggregateAndProof: 2,
+  randao: 3,
+  block: 4,
+  voluntaryExit: 5,
+  syncMessage: 6,
+  syncSelectionProof: 7,
+  contributionAndProof: 8,
 } as const;
 export type PartialKind = (typeof PartialKind)[keyof typeof PartialKind];
 
