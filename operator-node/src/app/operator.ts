@@ -8,8 +8,14 @@
  */
 import { join } from "node:path";
 import { openShare, zeroize } from "@cohort/sdk";
-import { createPublicClient, http } from "viem";
-import { type CommitteeSpec, committeeFingerprint, committeePortOffset, planCommittees } from "../chain/committees.js";
+import { type Address, createPublicClient, http } from "viem";
+import {
+  type CommitteeSpec,
+  committeeFingerprint,
+  committeePortOffset,
+  planCommittees,
+  type ServedValidator,
+} from "../chain/committees.js";
 import { ChainSync } from "../chain/sync.js";
 import type { NodeConfigFile } from "../config/node-config.js";
 import type { NodeKeys } from "../keys/key-file.js";
@@ -17,7 +23,7 @@ import type { Logger } from "../log.js";
 import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
 import { ShareSigner, type ValidatorShare } from "../signer/share-signer.js";
 import { SlashingProtection } from "../signer/slashing-protection.js";
-import { ChainState } from "../store/chain-state.js";
+import { ChainState, type ValidatorStatus } from "../store/chain-state.js";
 import { type Db, openDatabase } from "../store/database.js";
 import { type OperatorNode, startOperatorNode } from "./node.js";
 
@@ -57,13 +63,14 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     log,
   });
   const protection = new SlashingProtection(db);
+  const served = () => registryValidators(state, { chainId, registry: cfg.execution.registry, ...cfg, keys });
   const running = new Map<string, Running>();
   const abort = new AbortController();
   let stopped = false;
 
   const reconcile = async () => {
     checkIdentity(state, cfg.operatorId, keys.identityPublicKey);
-    const plan = planCommittees(state.validators(), (id) => state.operator(id), cfg.operatorId);
+    const plan = planCommittees(served(), (id) => state.operator(id), cfg.operatorId);
     for (const s of plan.skipped) log.warn("cannot run a committee", s);
     const wanted = new Map(plan.committees.map((c) => [c.key, c]));
     for (const [key, r] of running) {
@@ -137,12 +144,7 @@ async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promi
   const validators: CommitteeValidator[] = [];
   let threshold = 0;
   for (const v of spec.validators) {
-    // Re-verified on every start: a share that no longer opens is refused here as it was at sync time.
-    const opened = await openShare(
-      { ...v, chainId: ctx.chainId, registry: cfg.execution.registry },
-      cfg.operatorId,
-      keys.encryptionSecret,
-    );
+    const opened = await v.open();
     shares.push({ validatorPublicKey: v.publicKey, secret: opened.secret });
     validators.push({ publicKey: v.publicKey, sharePublicKeys: opened.sharePublicKeys });
     threshold = opened.threshold;
@@ -169,6 +171,27 @@ async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promi
     log,
     ...(ctx.withApi && cfg.api ? { api: cfg.api } : {}),
   });
+}
+
+/** Statuses whose duties still run: an exit request keeps the validator attesting until the exit is processed. */
+const SERVING: readonly ValidatorStatus[] = ["active", "exit_requested"];
+
+/** Validators registered by stakers, from the registry's events. */
+function registryValidators(
+  state: ChainState,
+  ctx: { chainId: bigint; registry: Address; operatorId: bigint; keys: NodeKeys },
+): ServedValidator[] {
+  return state
+    .validators()
+    .filter((v) => v.shareIndex !== null)
+    .map((v) => ({
+      publicKey: v.publicKey,
+      operatorIds: v.operatorIds,
+      serving: SERVING.includes(v.status),
+      // Re-verified on every start: a share that no longer opens is refused here as it was at sync time.
+      open: () =>
+        openShare({ ...v, chainId: ctx.chainId, registry: ctx.registry }, ctx.operatorId, ctx.keys.encryptionSecret),
+    }));
 }
 
 /** A key file that is not the one registered for `operatorId` would make every peer refuse us: fail loudly instead. */

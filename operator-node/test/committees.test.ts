@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import {
+  committeeFingerprint,
+  committeePortOffset,
+  planCommittees,
+  type ServedValidator,
+} from "../src/chain/committees.js";
+import type { OperatorRecord } from "../src/store/chain-state.js";
+
+const operator = (id: bigint): OperatorRecord | undefined =>
+  id > 10n
+    ? undefined
+    : {
+        id,
+        owner: "0x0000000000000000000000000000000000000001",
+        identityKey: new Uint8Array(33).fill(Number(id)),
+        encryptionKey: new Uint8Array(32),
+        name: `op ${id}`,
+        active: true,
+      };
+
+const validator = (byte: number, operatorIds: bigint[], serving = true): ServedValidator => ({
+  publicKey: new Uint8Array(48).fill(byte),
+  operatorIds,
+  serving,
+  open: () => Promise.reject(new Error("not opened in a plan")),
+});
+
+describe("planCommittees", () => {
+  it("groups serving validators by operator set, whatever order the set was registered in", () => {
+    const plan = planCommittees(
+      [
+        validator(1, [4n, 2n, 3n, 1n]),
+        validator(2, [1n, 2n, 3n, 4n]),
+        validator(3, [1n, 5n, 6n, 7n]),
+        validator(4, [1n, 2n, 3n, 4n], false), // removed or liquidated: no duties
+        validator(5, [2n, 3n, 4n, 5n]), // not ours
+      ],
+      operator,
+      1n,
+    );
+    expect(plan.committees.map((c) => c.key)).toEqual(["1-2-3-4", "1-5-6-7"]);
+    const [first, second] = plan.committees;
+    expect(first!.validators.map((v) => v.publicKey[0])).toEqual([1, 2]);
+    expect(first!.member).toBe(0);
+    expect(first!.identityKeys.map((k) => k[0])).toEqual([1, 2, 3, 4]);
+    expect(second!.operatorIds).toEqual([1n, 5n, 6n, 7n]);
+    expect(plan.skipped).toEqual([]);
+  });
+
+  it("places us at our position in the sorted set (share index = member + 1)", () => {
+    const plan = planCommittees([validator(1, [9n, 3n, 7n, 5n])], operator, 7n);
+    expect(plan.committees[0]!.member).toBe(2);
+  });
+
+  it("skips, with a reason, a committee with an operator this node has not seen on-chain", () => {
+    const plan = planCommittees([validator(1, [1n, 2n, 3n, 11n])], operator, 1n);
+    expect(plan.committees).toEqual([]);
+    expect(plan.skipped[0]!.reason).toMatch(/11/);
+  });
+
+  it("changes a committee's fingerprint when a validator joins or leaves, not otherwise", () => {
+    const a = planCommittees([validator(1, [1n, 2n, 3n, 4n])], operator, 1n).committees[0]!;
+    const same = planCommittees([validator(1, [4n, 3n, 2n, 1n])], operator, 1n).committees[0]!;
+    const more = planCommittees([validator(1, [1n, 2n, 3n, 4n]), validator(2, [1n, 2n, 3n, 4n])], operator, 1n)
+      .committees[0]!;
+    expect(committeeFingerprint(same)).toBe(committeeFingerprint(a));
+    expect(committeeFingerprint(more)).not.toBe(committeeFingerprint(a));
+  });
+
+  it("derives the same port offset on every member, within the span", () => {
+    const offset = committeePortOffset([1n, 2n, 3n, 4n], 100);
+    expect(committeePortOffset([4n, 1n, 3n, 2n], 100)).toBe(offset);
+    expect(offset).toBeGreaterThanOrEqual(0);
+    expect(offset).toBeLessThan(100);
+    const offsets = new Set(
+      Array.from({ length: 50 }, (_, i) => committeePortOffset([1n, 2n, 3n, BigInt(i + 4)], 100)),
+    );
+    expect(offsets.size).toBeGreaterThan(25); // spread, not a constant
+  });
+});
