@@ -18,6 +18,7 @@ import { connectBeacon } from "../duties/beacon.js";
 import { AttestationFetcher } from "../duties/fetcher.js";
 import { ProposerScheduler } from "../duties/proposer-scheduler.js";
 import { AttesterScheduler } from "../duties/scheduler.js";
+import { everySlot } from "../duties/slot-clock.js";
 import { type Logger, silentLogger } from "../log.js";
 import { P2PNode } from "../p2p/transport.js";
 import { MAX_FRAME_BYTES, PartialKind } from "../parsigex/codec.js";
@@ -28,6 +29,7 @@ import { AttesterWorkflow, type NodeEvent } from "./attester.js";
 import { CombinedSignatures } from "./combined.js";
 import { ExitWorkflow } from "./exit.js";
 import { ProposerWorkflow } from "./proposer.js";
+import { SyncCommitteeWorkflow } from "./sync-committee.js";
 
 export class NodeConfigError extends Error {
   override readonly name = "NodeConfigError";
@@ -131,7 +133,14 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     status.record(e);
     cfg.onEvent?.(e);
   };
-  const combined = new CombinedSignatures(sigagg, [PartialKind.randao, PartialKind.block, PartialKind.voluntaryExit]);
+  const combined = new CombinedSignatures(sigagg, [
+    PartialKind.randao,
+    PartialKind.block,
+    PartialKind.voluntaryExit,
+    PartialKind.syncMessage,
+    PartialKind.syncSelectionProof,
+    PartialKind.contributionAndProof,
+  ]);
   const shared = {
     chain,
     committeeId,
@@ -174,6 +183,9 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     workflow.onDuty(duty, deadline);
   });
   const unsubscribeProposer = proposerScheduler.subscribe((duty, deadline) => proposer.onDuty(duty, deadline));
+  // Inert before Altair: the workflow returns at once on a phase0 slot.
+  const sync = new SyncCommitteeWorkflow({ ...shared, indices: [...indices.values()] });
+  const unsubscribeSync = everySlot(chain, slotMs / 3, (slot, deadline) => sync.onSlot(slot, deadline));
   for (const [member, addrs] of cfg.peers ?? []) p2p.setPeerAddrs(member, addrs);
   log.info("operator node started", { member: cfg.member, validators: indices.size });
 
@@ -186,6 +198,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     async stop() {
       unsubscribe();
       unsubscribeProposer();
+      unsubscribeSync();
       combined.stop();
       workflow.stop();
       await engine.stop();

@@ -1,0 +1,209 @@
+/**
+ * The sync committee workflow (Altair and later), per slot: consensus on the head block root → threshold-signed sync
+ * committee messages → at 2/3 of the slot, threshold-signed selection proofs → for aggregators, consensus on the
+ * contribution-and-proofs → threshold-signed and published. Before Altair (`hasSyncCommittee` false) a slot costs
+ * nothing: no request, no message.
+ */
+import { PublicKey, Signature, verify } from "@chainsafe/blst";
+import { ListCompositeType } from "@chainsafe/ssz";
+import { SLOTS_PER_EPOCH } from "@lodestar/params";
+import { type altair, ssz } from "@lodestar/types";
+import { DutyKind, type InstanceId } from "../consensus/types.js";
+import { type BeaconChain, slotStartMs } from "../duties/beacon.js";
+import { alreadyKnownIsFine } from "../duties/http.js";
+import {
+  contributionAndProof,
+  contributionAndProofSigningRoot,
+  hasSyncCommittee,
+  headBlockRoot,
+  isAcceptableContribution,
+  isSyncCommitteeAggregator,
+  type SyncDuty,
+  subcommitteesOf,
+  submitContributionAndProofs,
+  submitSyncCommitteeMessages,
+  syncCommitteeContribution,
+  syncCommitteeDuties,
+  syncCommitteeMessage,
+  syncMessageSigningRoot,
+  syncSelectionProofSigningRoot,
+} from "../duties/sync-committee.js";
+import type { Logger } from "../log.js";
+import { PartialKind } from "../parsigex/codec.js";
+import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
+import type { ShareSigner } from "../signer/share-signer.js";
+import type { Consensus, Deadline, ParSigEx, PartialSignature } from "../workflow.js";
+import type { CombinedSignatures } from "./combined.js";
+
+export interface SyncCommitteeDeps {
+  readonly chain: BeaconChain;
+  readonly committeeId: Uint8Array;
+  readonly shareIndex: number;
+  readonly indices: readonly number[];
+  readonly consensus: Consensus;
+  readonly signer: ShareSigner;
+  readonly parsigex: ParSigEx;
+  readonly sigagg: ThresholdSigAgg;
+  readonly combined: CombinedSignatures;
+  readonly log: Logger;
+}
+
+const contributionList = new ListCompositeType(ssz.altair.ContributionAndProof, 256);
+
+export class SyncCommitteeWorkflow {
+  private readonly duties = new Map<number, Promise<SyncDuty[]>>();
+
+  constructor(private readonly d: SyncCommitteeDeps) {}
+
+  /** Called once per slot at 1/3 of it (when the slot's block should be known). */
+  onSlot(slot: number, deadline: Deadline): void {
+    if (!hasSyncCommittee(this.d.chain.config, slot)) return;
+    this.run(slot, deadline).catch((e: unknown) =>
+      this.d.log.warn("sync committee duty failed", { slot, reason: String(e) }),
+    );
+  }
+
+  private async run(slot: number, deadline: Deadline): Promise<void> {
+    const { chain } = this.d;
+    const duties = await this.dutiesAt(slot);
+    if (duties.length === 0) return;
+    const own = await headBlockRoot(chain);
+    const instance: InstanceId = {
+      committeeId: this.d.committeeId,
+      dutyKind: DutyKind.syncCommittee,
+      slot: BigInt(slot),
+    };
+    const decision = await this.d.consensus.propose(instance, own, deadline, (v) => equal(v, own));
+    const blockRoot = decision.value;
+    const endOfSlot = slotStartMs(chain, slot + 1);
+
+    const messageRoot = syncMessageSigningRoot(chain.config, slot, blockRoot);
+    const signed = await Promise.allSettled(
+      duties.map((d) => this.thresholdSign(PartialKind.syncMessage, slot, d.pubkey, messageRoot, endOfSlot)),
+    );
+    const messages = duties.flatMap((d, i) => {
+      const r = signed[i]!;
+      return r.status === "fulfilled" ? [syncCommitteeMessage(slot, blockRoot, d.validatorIndex, r.value)] : [];
+    });
+    if (messages.length > 0) await alreadyKnownIsFine(submitSyncCommitteeMessages(chain, messages));
+
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, slotStartMs(chain, slot) + (2 * chain.secondsPerSlot * 1000) / 3 - Date.now())),
+    );
+    await this.contribute(slot, duties, blockRoot, deadline);
+  }
+
+  /**
+   * Selection proofs, then consensus on the aggregators' contributions. SigAgg keys partials by (kind, slot,
+   * validator), so a validator serving several subcommittees aggregates for its first one only.
+   */
+  private async contribute(slot: number, duties: SyncDuty[], blockRoot: Uint8Array, deadline: Deadline): Promise<void> {
+    const { chain } = this.d;
+    const endOfSlot = slotStartMs(chain, slot + 1);
+    const candidates = duties.map((duty) => ({ duty, subcommitteeIndex: subcommitteesOf(duty)[0]! }));
+    const proofs = await Promise.allSettled(
+      candidates.map((c) =>
+        this.thresholdSign(
+          PartialKind.syncSelectionProof,
+          slot,
+          c.duty.pubkey,
+          syncSelectionProofSigningRoot(chain.config, slot, c.subcommitteeIndex),
+          endOfSlot,
+        ),
+      ),
+    );
+    const own: altair.ContributionAndProof[] = [];
+    for (const [i, c] of candidates.entries()) {
+      const r = proofs[i]!;
+      if (r.status !== "fulfilled" || !isSyncCommitteeAggregator(r.value)) continue;
+      const contribution = await syncCommitteeContribution(chain, slot, c.subcommitteeIndex, blockRoot);
+      if (contribution) own.push(contributionAndProof(c.duty.validatorIndex, contribution, r.value));
+    }
+    if (own.length === 0) return;
+    const instance: InstanceId = {
+      committeeId: this.d.committeeId,
+      dutyKind: DutyKind.syncContribution,
+      slot: BigInt(slot),
+    };
+    const decision = await this.d.consensus.propose(instance, contributionList.serialize(own), deadline, (v) =>
+      this.isAcceptableList(v, slot, blockRoot, candidates),
+    );
+    const decided = contributionList.deserialize(decision.value);
+    const signed: altair.SignedContributionAndProof[] = [];
+    for (const message of decided) {
+      const duty = duties.find((d) => d.validatorIndex === message.aggregatorIndex)!;
+      const root = contributionAndProofSigningRoot(chain.config, message);
+      const signature = await this.thresholdSign(PartialKind.contributionAndProof, slot, duty.pubkey, root, endOfSlot);
+      signed.push({ message, signature });
+    }
+    if (signed.length > 0) await alreadyKnownIsFine(submitContributionAndProofs(chain, signed));
+  }
+
+  private isAcceptableList(
+    value: Uint8Array,
+    slot: number,
+    beaconBlockRoot: Uint8Array,
+    candidates: { duty: SyncDuty; subcommitteeIndex: number }[],
+  ): boolean {
+    let list: altair.ContributionAndProof[];
+    try {
+      list = contributionList.deserialize(value);
+    } catch {
+      return false;
+    }
+    const seen = new Set<number>();
+    return (
+      list.length > 0 &&
+      list.every((cap) => {
+        const c = candidates.find((x) => x.duty.validatorIndex === cap.aggregatorIndex);
+        if (!c || seen.has(cap.aggregatorIndex)) return false;
+        seen.add(cap.aggregatorIndex);
+        if (!isAcceptableContribution(cap, { slot, beaconBlockRoot, ...c })) return false;
+        const root = syncSelectionProofSigningRoot(this.d.chain.config, slot, c.subcommitteeIndex);
+        try {
+          return verify(root, PublicKey.fromBytes(c.duty.pubkey), Signature.fromBytes(cap.selectionProof, true));
+        } catch {
+          return false;
+        }
+      })
+    );
+  }
+
+  private async thresholdSign(
+    kind: PartialKind,
+    slot: number,
+    pubkey: Uint8Array,
+    root: Uint8Array,
+    deadlineUnixMs: number,
+  ): Promise<Uint8Array> {
+    const duty = { kind, slot: BigInt(slot) };
+    const combined = this.d.combined.wait(duty, pubkey, deadlineUnixMs);
+    this.d.sigagg.expect(duty, pubkey, root);
+    const partial: PartialSignature = {
+      duty,
+      validatorPubkey: pubkey,
+      shareIndex: this.d.shareIndex,
+      signature: this.d.signer.signUnslashable(pubkey, root),
+    };
+    await this.d.parsigex.broadcast([partial]);
+    this.d.sigagg.add(partial);
+    return combined;
+  }
+
+  /** Sync duties change once per sync committee period; fetched per epoch and cached, a failure retried next slot. */
+  private dutiesAt(slot: number): Promise<SyncDuty[]> {
+    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+    let p = this.duties.get(epoch);
+    if (!p) {
+      p = syncCommitteeDuties(this.d.chain, epoch, [...this.d.indices]).catch((e: unknown) => {
+        this.duties.delete(epoch);
+        throw e;
+      });
+      this.duties.set(epoch, p);
+      for (const e of this.duties.keys()) if (e < epoch - 1) this.duties.delete(e);
+    }
+    return p;
+  }
+}
+
+const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
