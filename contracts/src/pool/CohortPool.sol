@@ -173,6 +173,10 @@ contract CohortPool is ICohortPool, ERC20, Ownable2Step, ReentrancyGuard {
         return _queueRequested - _queuePaid;
     }
 
+    function reservedForQueue() external view returns (uint256) {
+        return _queueFunded - _queuePaid;
+    }
+
     // ───────────────────────────── governance ─────────────────────────────
 
     /// @notice Disabled: without an owner no parameter could change and no operator could be deactivated.

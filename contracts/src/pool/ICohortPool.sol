@@ -72,6 +72,8 @@ interface ICohortPool is IERC20Metadata {
     function nextUnfundedRequest() external view returns (uint256);
     /// @notice Assets requested and not yet claimed (funded or not).
     function queuedAssets() external view returns (uint256);
+    /// @notice ETH held and set aside for funded, unclaimed requests. ETH held = freeEth + this + bondsHeld.
+    function reservedForQueue() external view returns (uint256);
 
     // ─── governance (owner, via Ownable2Step) ───
 

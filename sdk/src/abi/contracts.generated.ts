@@ -2313,6 +2313,19 @@ export const cohortPoolAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "reservedForQueue",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "components": [
