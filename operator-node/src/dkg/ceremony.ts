@@ -164,14 +164,15 @@ const sameCommit = (a: SignedCommit, b: SignedCommit) =>
 /**
  * Runs this member's side of a ceremony. Resolves (never rejects on anything a peer does) with the validator key,
  * this member's share and the threshold-signed deposit, or with the members to blame. A retry must use the next
- * attempt number: a ceremony id runs once per node.
+ * attempt number: a ceremony id runs once per node. A member returns as soon as it holds t partials, so keep the
+ * channel open a while after (a round's deadline) for peers still collecting theirs.
  */
 export async function runDkg(cfg: DkgConfig): Promise<DkgResult> {
   const { n, t } = validate(cfg);
   const { self, log, ceremonyId } = cfg;
   const header: DkgHeader = { ceremony: ceremonyId, sender: self, n, t };
   const got = new Received();
-  const sent: Uint8Array[] = [];
+  const sentShares: Uint8Array[] = [];
   const priority = BigInt(ceremonyId.attempt);
   const refuse = (from: number, reason: string) => {
     got.refused.push({ from, reason });
@@ -190,7 +191,8 @@ export async function runDkg(cfg: DkgConfig): Promise<DkgResult> {
     const out = cfg.adversary ? cfg.adversary.outgoing(to, body) : body;
     if (!out) return;
     const frame = bytes && out === body ? bytes : encodeSigned(header, out, cfg.identitySigner);
-    sent.push(frame);
+    // Share frames are the only secret ones; the rest must stay intact in the queues for peers still finishing.
+    if (out.type === "share") sentShares.push(frame);
     cfg.channel.send(to, frame, priority);
   };
   const peers = Array.from({ length: n }, (_, i) => i).filter((i) => i !== self);
@@ -323,7 +325,7 @@ export async function runDkg(cfg: DkgConfig): Promise<DkgResult> {
     return result;
   } finally {
     close();
-    zeroize(share, ...(dealing?.shares ?? []), ...sent);
+    zeroize(share, ...(dealing?.shares ?? []), ...sentShares);
     got.wipe();
   }
 }
