@@ -18,8 +18,10 @@ function readDeployment(): unknown {
   }
   // Only public addresses the dapp reads (and the node status URLs `npm start` adds); the file also lists accounts and
   // operator key-file paths, which do not belong in a bundle.
-  const { chainId, registry, token, deployBlock, nodeApis } = JSON.parse(readFileSync(file, "utf8"));
-  return { chainId, registry, token, deployBlock, nodeApis };
+  const { chainId, registry, token, deployBlock, pool, miniPools, oracle, nodeApis } = JSON.parse(
+    readFileSync(file, "utf8"),
+  );
+  return { chainId, registry, token, deployBlock, pool, miniPools, oracle, nodeApis };
 }
 
 export default defineConfig({

@@ -9,6 +9,7 @@ const MyValidatorsPage = lazy(() => import("./validators/MyValidatorsPage"));
 const OperatorsPage = lazy(() => import("./operators/OperatorsPage"));
 const OperatorDetailPage = lazy(() => import("./operators/OperatorDetailPage"));
 const PoolPage = lazy(() => import("./pool/PoolPage"));
+const InitiatorPage = lazy(() => import("./pool/InitiatorPage"));
 const OperatorAccountPage = lazy(() => import("./operator-account/OperatorAccountPage"));
 
 export const NAV = [
@@ -16,6 +17,7 @@ export const NAV = [
   { to: "/validators", label: "My validators" },
   { to: "/operators", label: "Operators" },
   { to: "/pool", label: "Pool" },
+  { to: "/initiator", label: "Initiator" },
   { to: "/operator-account", label: "Operator account" },
 ] as const;
 
@@ -29,6 +31,7 @@ export const router = createBrowserRouter([
       { path: "operators", element: <OperatorsPage /> },
       { path: "operators/:id", element: <OperatorDetailPage /> },
       { path: "pool", element: <PoolPage /> },
+      { path: "initiator", element: <InitiatorPage /> },
       { path: "operator-account", element: <OperatorAccountPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],

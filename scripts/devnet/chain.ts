@@ -6,9 +6,9 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEventLogs } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { startAnvil } from "../../contracts/deploy/anvil.js";
-import type { CohortConfig } from "../../contracts/deploy/config.js";
+import type { CohortConfig, PoolConfig } from "../../contracts/deploy/config.js";
 import { type Deployment, deployCohort } from "../../contracts/deploy/deploy.js";
 import { build } from "../../contracts/scripts/build.js";
 import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
@@ -19,6 +19,8 @@ const ANVIL_MNEMONIC = "test test test test test test test test test test test j
 const ACCOUNT_COUNT = 10;
 const TOKEN = 10n ** 18n;
 const MINT_PER_ACCOUNT = 1_000_000n * TOKEN;
+/** Gas money for each node's identity address, from which it confirms DKGs and sends oracle reports. */
+const IDENTITY_FUNDING = 10n * 10n ** 18n;
 
 /** Demo operators, owned by anvil accounts 1–4 (account 0 deploys and governs). Fees in fee-token wei per block. */
 const DEMO_OPERATORS = [
@@ -40,6 +42,8 @@ export interface DevnetOperator {
   owner: Address;
   fee: string;
   identityPublicKey: Hex;
+  /** The Ethereum account of the identity key (= CohortMiniPools.identityAddress(id)), funded with 10 ETH. */
+  identityAddress: Address;
   encryptionPublicKey: Hex;
   /** Path of the file holding this operator's secret keys. */
   keyFile: string;
@@ -51,10 +55,16 @@ export interface DevnetDeployment {
   rpcUrl: string;
   registry: Address;
   token: Address;
+  /** The pool system (Stage 2): cETH pool, mini-pools, oracle, and the beacon deposit contract they fund. */
+  pool: Address;
+  miniPools: Address;
+  oracle: Address;
+  depositContract: Address;
   deployer: Address;
   governance: Address;
   deployBlock: number;
   config: Record<keyof CohortConfig, string>;
+  poolConfig: Record<keyof PoolConfig, string>;
   operators: DevnetOperator[];
   accounts: Address[];
 }
@@ -122,6 +132,13 @@ async function setUpChain(rpcUrl: string, outDir: string): Promise<DevnetDeploym
     });
     const [added] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
     const id = Number(added!.args.operatorId);
+    const identityAddress = privateKeyToAccount(keys.identitySecretKey).address;
+    const funding = await createWalletClient({ account: owner, transport }).sendTransaction({
+      to: identityAddress,
+      value: IDENTITY_FUNDING,
+      chain: null,
+    });
+    await client.waitForTransactionReceipt({ hash: funding });
     const keyFile = await writeOperatorKeyFile(outDir, {
       operatorId: id,
       name: demo.name,
@@ -134,6 +151,7 @@ async function setUpChain(rpcUrl: string, outDir: string): Promise<DevnetDeploym
       owner: owner.address,
       fee: demo.fee.toString(),
       identityPublicKey: keys.identityPublicKey,
+      identityAddress,
       encryptionPublicKey: keys.encryptionPublicKey,
       keyFile,
     });
@@ -153,11 +171,19 @@ async function setUpChain(rpcUrl: string, outDir: string): Promise<DevnetDeploym
     rpcUrl,
     registry: deployed.registry,
     token: deployed.token,
+    pool: deployed.pool,
+    miniPools: deployed.miniPools,
+    oracle: deployed.oracle,
+    depositContract: deployed.depositContract,
     deployer: deployed.deployer,
     governance: deployed.governance,
     deployBlock: Number(deployed.blockNumber),
     config: Object.fromEntries(Object.entries(deployed.config).map(([k, v]) => [k, v.toString()])) as Record<
       keyof CohortConfig,
+      string
+    >,
+    poolConfig: Object.fromEntries(Object.entries(deployed.poolConfig).map(([k, v]) => [k, v.toString()])) as Record<
+      keyof PoolConfig,
       string
     >,
     operators,

@@ -1,4 +1,4 @@
-import { BaseError, ContractFunctionRevertedError, formatUnits, UserRejectedRequestError } from "viem";
+import { BaseError, ContractFunctionRevertedError, formatEther, formatUnits, UserRejectedRequestError } from "viem";
 
 /** What the page needs to turn a chain error into words: the fee token and the chain's clock. */
 export interface ErrorContext {
@@ -17,6 +17,10 @@ export interface TxError {
 function amount(value: unknown, ctx: ErrorContext): string {
   if (typeof value !== "bigint") return String(value);
   return ctx.token ? `${formatUnits(value, ctx.token.decimals)} ${ctx.token.symbol}` : `${value} (token wei)`;
+}
+
+function eth(value: unknown): string {
+  return typeof value === "bigint" ? `${formatEther(value)} ETH` : String(value);
 }
 
 function utc(seconds: unknown): string {
@@ -81,6 +85,24 @@ const CONTRACT_ERRORS: Record<string, (args: readonly unknown[], ctx: ErrorConte
     `The committee must hold at least ${amount(required, ctx)} but would hold ${amount(available, ctx)}; deposit more.`,
   InsufficientBalance: ([available], ctx) =>
     `The committee holds only ${amount(available, ctx)}; withdraw that much or less.`,
+  // pool and mini-pools (contracts/src/pool): amounts in ETH
+  DepositTooSmall: ([min]) => `The pool takes deposits from ${eth(min)}; enter that much or more.`,
+  WithdrawalTooSmall: () => "Those shares are worth less than 1 wei; withdraw more.",
+  WithdrawalNotReady: ([id]) =>
+    `Withdrawal ${id} is still waiting for free ETH in the queue; claim it once it shows ready.`,
+  WithdrawalAlreadyClaimed: ([id]) => `Withdrawal ${id} was already paid out; reload the page.`,
+  NotRequestOwner: ([id]) => `Withdrawal ${id} belongs to another address; connect the wallet that requested it.`,
+  PoolInsolvent: () => "The pool's shares back no assets right now, so a deposit would buy nothing; do not deposit.",
+  WrongBond: ([required]) => `The initiator bond is exactly ${eth(required)}; send that amount.`,
+  NotInitiator: ([id]) => `Operator ${id} is owned by another address; the initiator must be an operator you own.`,
+  DuplicateOperator: ([id]) => `Operator ${id} is chosen twice; pick four different operators.`,
+  OperatorNotActive: ([id]) => `Operator ${id} is not active; choose another operator.`,
+  NotEnoughVerifiedOperators: ([required, verified]) =>
+    `At least ${required} of the four operators must be verified (your choice has ${verified}); pick verified ones.`,
+  WrongState: ([id]) => `Mini-pool ${id} has moved on since the page loaded; reload it.`,
+  NoMiniPoolReady: () => "No mini-pool is ready for funding; wait for a DKG to be confirmed.",
+  InsufficientPoolEth: ([required, available]) =>
+    `The pool has ${eth(available)} free but a validator needs ${eth(required)}; wait for more deposits.`,
   // fee token (OpenZeppelin ERC-20)
   ERC20InsufficientAllowance: ([, allowance, needed], ctx) =>
     `The registry may spend only ${amount(allowance, ctx)} of your tokens but needs ${amount(needed, ctx)}; approve again and retry.`,

@@ -20,6 +20,8 @@ export interface TxCall {
   abi: Abi;
   functionName: string;
   args: readonly unknown[];
+  /** ETH sent with the call (payable functions: pool deposits, mini-pool bonds). */
+  value?: bigint;
 }
 
 export type TxStatus =
@@ -70,6 +72,7 @@ export function useTx(errorContext: Omit<ErrorContext, "chainTime"> = {}) {
             abi: [...call.abi, ...TOKEN_ERRORS],
             functionName: call.functionName,
             args: call.args,
+            value: call.value,
             account: address,
             chainId: targetChainId,
           } as unknown as SimulateParams);

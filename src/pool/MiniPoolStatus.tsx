@@ -1,0 +1,116 @@
+import { secondaryButtonClass } from "../tx/FormField";
+import { TxStatusLine } from "../tx/TxStatusLine";
+import { useTx } from "../tx/useTx";
+import { cohortMiniPoolsAbi, poolContracts } from "./contracts";
+import { formatEth } from "./format";
+import { StateBadge } from "./MiniPoolQueue";
+import { confirmedMembers } from "./miniPool";
+import { type MiniPool, useDkgEvents } from "./usePool";
+
+/**
+ * One mini-pool from its initiator's side: DKG confirmations per member for the current attempt, what went wrong
+ * if it failed, the retry and cancel actions, and where it stands for funding.
+ */
+export function MiniPoolStatus({
+  miniPool: m,
+  nameOf,
+  queuePosition,
+  freeEth,
+  need,
+}: {
+  miniPool: MiniPool;
+  nameOf: (id: bigint) => string;
+  queuePosition: number;
+  freeEth: bigint | undefined;
+  need: bigint;
+}) {
+  const events = useDkgEvents(m.id);
+  const tx = useTx();
+  const members = confirmedMembers(m.operatorIds, m.confirmations);
+  const confirmed = members.filter((x) => x.confirmed).length;
+  const problems = (events.data ?? []).filter((e) => e.kind === "conflict" || e.kind === "failed");
+  const act = (label: string, functionName: "retryDkg" | "cancelMiniPool") =>
+    tx.run([{ label, address: poolContracts()!.miniPools, abi: cohortMiniPoolsAbi, functionName, args: [m.id] }]);
+
+  return (
+    <article
+      className="rounded-lg border border-slate-200 bg-white p-5"
+      data-testid="my-mini-pool"
+      data-id={m.id.toString()}
+    >
+      <header className="mb-3 flex flex-wrap items-center gap-2">
+        <h3 className="text-base font-semibold text-slate-900">Mini-pool {m.id.toString()}</h3>
+        <StateBadge state={m.state} />
+        {m.attempt > 0 && <span className="text-xs text-slate-500">DKG attempt {m.attempt + 1}</span>}
+        <span className="text-xs text-slate-500">bond {formatEth(m.bond)} ETH</span>
+      </header>
+      {(m.state === "AwaitingDkg" || m.state === "Failed") && (
+        <>
+          <p className="text-sm text-slate-700" data-testid="dkg-progress">
+            {confirmed}/4 confirmations
+          </p>
+          <ul className="mt-2 grid gap-1 text-sm sm:grid-cols-2">
+            {members.map((x) => (
+              <li key={x.id.toString()} data-testid="dkg-member" data-confirmed={x.confirmed}>
+                <span className={x.confirmed ? "text-teal-800" : "text-slate-500"}>{x.confirmed ? "✓" : "○"}</span>{" "}
+                {nameOf(x.id)} {x.confirmed ? "confirmed" : "waiting"}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {problems.length > 0 && (
+        <ul className="mt-3 grid gap-1 text-sm text-red-800" data-testid="dkg-problems">
+          {problems.map((p) => (
+            <li key={`${p.block}-${p.order}`}>
+              {p.kind === "conflict"
+                ? `${nameOf(p.operatorId)} confirmed a different result than an earlier member: the attempt failed.`
+                : p.kind === "failed"
+                  ? `${nameOf(p.reporter)} reported the DKG failed${p.culprits.length ? `, blaming ${p.culprits.map(nameOf).join(", ")}` : ""}.`
+                  : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      {m.state === "Ready" && (
+        <p className="text-sm text-slate-700">
+          DKG confirmed by all four. In the funding queue at position {queuePosition + 1}; the pool has{" "}
+          {freeEth === undefined ? "…" : formatEth(freeEth)} of the {formatEth(need)} ETH a validator needs.
+        </p>
+      )}
+      {m.state === "Active" && (
+        <p className="text-sm text-slate-700">
+          Funded with 32 ETH. Validator <code className="break-all text-xs">{m.validatorPubkey}</code>
+        </p>
+      )}
+      {(m.state === "Failed" || m.state === "AwaitingDkg") && (
+        <div className="mt-3 flex flex-wrap gap-2">
+          {m.state === "Failed" && (
+            <button
+              type="button"
+              className={secondaryButtonClass}
+              disabled={tx.busy}
+              onClick={() => act("Retry DKG", "retryDkg")}
+            >
+              Retry DKG
+            </button>
+          )}
+          <button
+            type="button"
+            className={secondaryButtonClass}
+            disabled={tx.busy}
+            onClick={() => act("Cancel mini-pool", "cancelMiniPool")}
+          >
+            Cancel and refund the bond
+          </button>
+        </div>
+      )}
+      <TxStatusLine
+        status={tx.status}
+        success="Done."
+        wrongNetwork={tx.wrongNetwork}
+        onSwitchNetwork={tx.switchNetwork}
+      />
+    </article>
+  );
+}
