@@ -1,0 +1,171 @@
+/**
+ * Duty benchmark at scale: ≥ 1,000 validators in one committee of 4 operator nodes, each its own process (real
+ * libp2p, real HotStuff, real share signing with @chainsafe/blst behind SQLite slashing protection, real verify +
+ * combine), served by BeaconApiStandIn — a STAND-IN beacon API, not a beacon node (see beacon-stand-in.ts).
+ * Reports, for the measured epochs:
+ *   - slot start → first arrival of each validator's combined attestation at the stand-in, p50/p99/max;
+ *   - CPU time (process.cpuUsage, user+system) per validator per epoch, per node;
+ *   - that every submitted signature verifies (one blst batch at the end).
+ * Usage: npm run bench:duties -w operator-node [-- --validators 1000 --slot-seconds 4 --epochs 1]
+ * Preset: LODESTAR_PRESET (default mainnet: 32 slots, ~31 validators per slot at 1,000).
+ * All four nodes share this machine's cores with the stand-in and anything else running.
+ */
+import "../src/polyfill.js";
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { SecretKey } from "@chainsafe/blst";
+import { splitSecret } from "@cohort/sdk";
+import { privateKeyFromRaw } from "@libp2p/crypto/keys";
+import { SLOTS_PER_EPOCH } from "@lodestar/params";
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { ChildNodeConfig, FromChild } from "../test/support/node-child.js";
+import { BeaconApiStandIn } from "./beacon-stand-in.js";
+
+const { values: args } = parseArgs({
+  options: {
+    validators: { type: "string", default: "1000" },
+    "slot-seconds": { type: "string", default: "4" },
+    epochs: { type: "string", default: "1" },
+  },
+});
+const V = Number(args.validators);
+const SLOT_S = Number(args["slot-seconds"]);
+const EPOCHS = Number(args.epochs);
+const N = 4;
+const THRESHOLD = 3;
+// The same child runner the restart test SIGKILLs; `cohort-node start --config` will replace it.
+const childScript = fileURLToPath(new URL("../test/support/node-child.ts", import.meta.url));
+const enc = new TextEncoder();
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const identity = (i: number) => sha256(enc.encode(`bench-duties-identity-${i}`));
+const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
+
+console.log(
+  `\nDuty pipeline at scale — ${V} validators, committee 3 of ${N}, ${SLOTS_PER_EPOCH}-slot epochs of ${SLOT_S} s`,
+);
+console.log(
+  "  beacon: BeaconApiStandIn (a stand-in HTTP server, NOT a beacon node: Lodestar dev cannot hold this many)",
+);
+
+// ---- keys: one random BLS key per validator, Shamir-split by the sdk ----
+const setupStart = performance.now();
+const validators: ChildNodeConfig["validators"] = [];
+const shares: ChildNodeConfig["shares"][] = [[], [], [], []];
+const publicKeys: Uint8Array[] = [];
+for (let v = 0; v < V; v++) {
+  const ikm = crypto.getRandomValues(new Uint8Array(32));
+  const sk = SecretKey.fromKeygen(ikm);
+  ikm.fill(0);
+  const secret = sk.toBytes();
+  const split = await splitSecret(secret, N);
+  secret.fill(0);
+  const publicKey = sk.toPublicKey().toBytes();
+  publicKeys.push(publicKey);
+  validators.push({ publicKey: hex(publicKey), sharePublicKeys: split.shares.map((s) => hex(s.publicKey)) });
+  for (const [k, s] of split.shares.entries()) {
+    shares[k]!.push({ validatorPublicKey: hex(publicKey), secret: hex(s.secret) });
+    s.secret.fill(0);
+  }
+}
+console.log(`  setup: ${V} keys split in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+
+// Genesis far enough ahead for four processes to load 1,000 shares and connect.
+const genesisTime = Math.ceil(Date.now() / 1000) + 25;
+const standIn = new BeaconApiStandIn({ validatorPublicKeys: publicKeys, genesisTime, secondsPerSlot: SLOT_S });
+const beaconUrl = await standIn.start();
+const dir = mkdtempSync(join(tmpdir(), "cohort-bench-duties-"));
+const committee = Array.from({ length: N }, (_, i) => hex(privateKeyFromRaw(identity(i)).publicKey.raw));
+
+const kids: ChildProcess[] = [];
+const cpuWaiters: ((m: Extract<FromChild, { type: "cpu" }>) => void)[][] = [[], [], [], []];
+const addrs = await Promise.all(
+  Array.from({ length: N }, (_, member) => {
+    const cfg: ChildNodeConfig = {
+      member,
+      identitySecret: hex(identity(member)),
+      committee,
+      validators,
+      shares: shares[member]!,
+      threshold: THRESHOLD,
+      beaconUrl,
+      dbPath: join(dir, `node-${member}.sqlite`),
+      events: false,
+    };
+    const path = join(dir, `node-${member}.json`);
+    writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
+    const kid = fork(childScript, [path], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    kids.push(kid);
+    return new Promise<string[]>((resolve, reject) => {
+      kid.once("exit", (code) => reject(new Error(`node ${member} exited with ${code}`)));
+      kid.on("message", (m: FromChild) => {
+        if (m.type === "ready") resolve(m.addrs);
+        if (m.type === "cpu") cpuWaiters[member]!.shift()?.(m);
+      });
+    });
+  }),
+);
+for (const s of shares) for (const x of s) x.secret = "";
+for (const [i, kid] of kids.entries())
+  kid.send({ type: "peers", peers: addrs.flatMap((a, j) => (j === i ? [] : [[j, a]])) });
+
+const cpu = () =>
+  Promise.all(
+    kids.map(
+      (kid, i) =>
+        new Promise<Extract<FromChild, { type: "cpu" }>>((r) => {
+          cpuWaiters[i]!.push(r);
+          kid.send({ type: "cpu" });
+        }),
+    ),
+  );
+
+try {
+  // Warm-up: two slots (connections, JIT, the first duties load). Then one epoch's worth of consecutive slots, in
+  // which every validator has exactly one duty, wherever the window starts.
+  const slotNow = () => Math.floor((Date.now() / 1000 - genesisTime) / SLOT_S);
+  const firstSlot = Math.max(0, slotNow()) + 2;
+  const endSlot = firstSlot + EPOCHS * SLOTS_PER_EPOCH;
+  await sleepUntil(standIn.slotStartMs(firstSlot));
+  const before = await cpu();
+  const parentBefore = process.cpuUsage();
+  await sleepUntil(standIn.slotStartMs(endSlot));
+  const after = await cpu();
+  const parentCpu = process.cpuUsage(parentBefore);
+  await sleepUntil(standIn.slotStartMs(endSlot + 1)); // the last slot's submissions arrive
+
+  const arrivals = standIn.arrivals(firstSlot, endSlot).map((a) => a.afterSlotStartMs);
+  arrivals.sort((a, b) => a - b);
+  const q = (p: number) => arrivals[Math.min(arrivals.length - 1, Math.floor(p * arrivals.length))] ?? Number.NaN;
+  const expected = V * EPOCHS;
+  console.log(
+    `  measured slots ${firstSlot}..${endSlot - 1} (${EPOCHS} epoch${EPOCHS > 1 ? "s" : ""} of slots after a 2-slot warm-up)`,
+  );
+  console.log(
+    `  attestations at the stand-in: ${arrivals.length}/${expected} validators-duties; slot start → submission ` +
+      `p50 ${q(0.5).toFixed(0)} ms   p99 ${q(0.99).toFixed(0)} ms   max ${(arrivals.at(-1) ?? Number.NaN).toFixed(0)} ms` +
+      `   (duty fires at 1/3 slot = ${((SLOT_S * 1000) / 3).toFixed(0)} ms)`,
+  );
+  for (let i = 0; i < N; i++) {
+    const ms = after[i]!.ms - before[i]!.ms;
+    console.log(
+      `  node ${i}: CPU ${ms.toFixed(0)} ms over ${EPOCHS} epoch(s) → ${(ms / V / EPOCHS).toFixed(3)} ms per validator per epoch` +
+        `   RSS ${after[i]!.rssMb.toFixed(0)} MB   events ${JSON.stringify(after[i]!.counts)}`,
+    );
+  }
+  const { distinct, allValid } = standIn.verifySubmitted();
+  console.log(
+    `  stand-in: ${standIn.submissions} submissions (every member submits), ${distinct} distinct signatures, ` +
+      `all verify: ${allValid}; stand-in + this process CPU ${((parentCpu.user + parentCpu.system) / 1000).toFixed(0)} ms`,
+  );
+} finally {
+  for (const kid of kids) kid.kill("SIGKILL");
+  await standIn.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
