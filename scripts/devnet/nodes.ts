@@ -75,6 +75,9 @@ export async function prepareNodes(o: NodesOptions): Promise<DevnetNode[]> {
         deployBlock: o.deployment.deployBlock,
         confirmations: o.confirmations ?? 0,
         pollMs: 1000,
+        miniPools: o.deployment.miniPools,
+        // Two 16-second epochs: often enough to watch the exchange rate move on the devnet.
+        reportPeriodEpochs: 2,
       },
       beacon: { url: o.beaconUrl },
       p2p: { host: "127.0.0.1", port: p2pBase + k * PORT_SPAN },

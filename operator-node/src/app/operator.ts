@@ -8,7 +8,8 @@
  */
 import { join } from "node:path";
 import { openShare, zeroize } from "@cohort/sdk";
-import { type Address, createPublicClient, http } from "viem";
+import { type Address, bytesToHex, createPublicClient, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import {
   type CommitteeSpec,
   committeeFingerprint,
@@ -18,17 +19,27 @@ import {
 } from "../chain/committees.js";
 import { ChainSync } from "../chain/sync.js";
 import type { NodeConfigFile } from "../config/node-config.js";
+import { type BeaconChain, connectBeacon } from "../duties/beacon.js";
 import type { NodeKeys } from "../keys/key-file.js";
 import type { Logger } from "../log.js";
+import { MiniPoolService } from "../pool/minipools.js";
+import { OracleReporter } from "../pool/oracle.js";
 import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
 import { ShareSigner, type ValidatorShare } from "../signer/share-signer.js";
 import { SlashingProtection } from "../signer/slashing-protection.js";
 import { ChainState, type ValidatorStatus } from "../store/chain-state.js";
 import { type Db, openDatabase } from "../store/database.js";
+import { MiniPoolStore } from "../store/minipools.js";
 import { type OperatorNode, startOperatorNode } from "./node.js";
 
-/** Ports one operator's committees may use above its base port; every member must use the same span. */
+/**
+ * Ports one operator uses above its base port; every member must use the same numbers. Committee hosts take
+ * `base + offset`, DKG hosts `base + 50 + offset`, offset in 0..49 derived from the operator set.
+ */
 export const COMMITTEE_PORT_SPAN = 100;
+const HALF_SPAN = COMMITTEE_PORT_SPAN / 2;
+/** Per DKG round: generous, since members learn of a mini-pool up to one poll interval apart. */
+const DKG_ROUND_MS = 20_000;
 
 export class OperatorIdentityError extends Error {
   override readonly name = "OperatorIdentityError";
@@ -63,7 +74,24 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     log,
   });
   const protection = new SlashingProtection(db);
-  const served = () => registryValidators(state, { chainId, registry: cfg.execution.registry, ...cfg, keys });
+  const beacon = cfg.execution.miniPools ? await connectBeacon(cfg.beacon.url) : undefined;
+  const miniPools = beacon ? miniPoolService(cfg, keys, beacon, { client, chainId, db, state, log }) : undefined;
+  const oracle = beacon
+    ? new OracleReporter({
+        client,
+        rpcUrl: cfg.execution.rpcUrl,
+        miniPools: cfg.execution.miniPools!,
+        operatorId: cfg.operatorId,
+        account: identityAccount(keys),
+        beacon,
+        periodEpochs: cfg.execution.reportPeriodEpochs,
+        log,
+      })
+    : undefined;
+  const served = () => [
+    ...registryValidators(state, { chainId, registry: cfg.execution.registry, ...cfg, keys }),
+    ...(miniPools?.servedValidators() ?? []),
+  ];
   const running = new Map<string, Running>();
   const abort = new AbortController();
   let stopped = false;
@@ -98,6 +126,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
 
   // The first round runs before we return, so a wrong key file or registry fails `start` at once.
   await sync.syncToHead();
+  await miniPools?.poll();
   let retry = (await reconcile()) > 0;
   const loop = (async () => {
     let backoff = cfg.execution.pollMs;
@@ -105,7 +134,10 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
       await sleep(backoff, abort.signal);
       if (abort.signal.aborted) break;
       try {
-        if ((await sync.syncToHead()) > 0 || retry) retry = (await reconcile()) > 0;
+        const registryChanged = (await sync.syncToHead()) > 0;
+        const miniPoolsChanged = (await miniPools?.poll()) ?? false;
+        if (registryChanged || miniPoolsChanged || retry) retry = (await reconcile()) > 0;
+        await oracle?.tick().catch((e: unknown) => log.warn("oracle report failed; retrying", { reason: reasonOf(e) }));
         backoff = cfg.execution.pollMs;
       } catch (error) {
         backoff = Math.min(backoff * 2, 60_000);
@@ -121,6 +153,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
       stopped = true;
       abort.abort();
       await loop;
+      await miniPools?.stop();
       for (const r of running.values()) await r.node.stop();
       running.clear();
       db.close();
@@ -152,12 +185,7 @@ async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promi
   // ShareSigner loads each secret into blst and zeroizes the bytes.
   const signer = new ShareSigner(ctx.protection, shares);
   for (const s of shares) zeroize(s.secret);
-  const offset = committeePortOffset(spec.operatorIds, COMMITTEE_PORT_SPAN);
-  const peers = new Map<number, string[]>();
-  spec.operatorIds.forEach((id, member) => {
-    const peer = cfg.peers.get(id);
-    if (peer && member !== spec.member) peers.set(member, [multiaddr(peer.host, peer.port + offset)]);
-  });
+  const { listen, peers } = network(cfg, spec.operatorIds, committeePortOffset(spec.operatorIds, HALF_SPAN));
   return startOperatorNode({
     member: spec.member,
     identitySecret: keys.identitySecret,
@@ -166,10 +194,41 @@ async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promi
     validators,
     threshold,
     beaconUrl: cfg.beacon.url,
-    listen: [multiaddr(cfg.p2p.host, cfg.p2p.port + offset)],
+    listen,
     peers,
     log,
     ...(ctx.withApi && cfg.api ? { api: cfg.api } : {}),
+  });
+}
+
+/** The identity key is an Ethereum key too: nodes send mini-pool and oracle transactions from its address. */
+function identityAccount(keys: NodeKeys) {
+  return privateKeyToAccount(bytesToHex(keys.identitySecret));
+}
+
+function miniPoolService(
+  cfg: NodeConfigFile,
+  keys: NodeKeys,
+  beacon: BeaconChain,
+  ctx: { client: PublicClient; chainId: bigint; db: Db; state: ChainState; log: Logger },
+): MiniPoolService {
+  return new MiniPoolService(new MiniPoolStore(ctx.db), {
+    client: ctx.client,
+    rpcUrl: cfg.execution.rpcUrl,
+    miniPools: cfg.execution.miniPools!,
+    chainId: ctx.chainId,
+    operatorId: cfg.operatorId,
+    account: identityAccount(keys),
+    identitySecret: keys.identitySecret,
+    encryptionSecret: keys.encryptionSecret,
+    encryptionPublicKey: keys.encryptionPublicKey,
+    confirmations: cfg.execution.confirmations,
+    deployBlock: cfg.execution.deployBlock,
+    identityKeyOf: (id) => ctx.state.operator(id)?.identityKey,
+    dkgNetwork: (ids) => network(cfg, ids, HALF_SPAN + committeePortOffset(ids, HALF_SPAN)),
+    forkVersion: beacon.config.GENESIS_FORK_VERSION,
+    deadlineMs: DKG_ROUND_MS,
+    log: ctx.log,
   });
 }
 
@@ -203,6 +262,16 @@ function checkIdentity(state: ChainState, operatorId: bigint, identityPublicKey:
       `the key file's identity key is not the one registered for operator ${operatorId}; check operatorId and keyFile`,
     );
   }
+}
+
+/** Our listen address and the peers' addresses for one operator set, `offset` above every base port. */
+function network(cfg: NodeConfigFile, operatorIds: readonly bigint[], offset: number) {
+  const peers = new Map<number, string[]>();
+  operatorIds.forEach((id, member) => {
+    const peer = cfg.peers.get(id);
+    if (peer && id !== cfg.operatorId) peers.set(member, [multiaddr(peer.host, peer.port + offset)]);
+  });
+  return { listen: [multiaddr(cfg.p2p.host, cfg.p2p.port + offset)], peers };
 }
 
 function multiaddr(host: string, port: number): string {

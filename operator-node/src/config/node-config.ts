@@ -7,7 +7,8 @@
  *   "keyFile": "operator-1.key.json",          // from `cohort-node init`; relative paths are relative to this file
  *   "passwordFile": "operator-1.password",
  *   "dataDir": "data",                          // SQLite: sync checkpoint, encrypted shares, slashing protection
- *   "execution": { "rpcUrl": "http://127.0.0.1:8545", "registry": "0x…", "deployBlock": 0, "confirmations": 2 },
+ *   "execution": { "rpcUrl": "http://127.0.0.1:8545", "registry": "0x…", "miniPools": "0x…", "deployBlock": 0,
+ *                  "confirmations": 2 },
  *   "beacon": { "url": "http://127.0.0.1:9596" },
  *   "p2p": { "host": "127.0.0.1", "port": 9100 },
  *   "peers": { "2": "127.0.0.1:9101", "3": "10.0.0.7:9100" },   // host:basePort of other operators' nodes
@@ -37,6 +38,10 @@ export interface NodeConfigFile {
     readonly deployBlock: bigint;
     readonly confirmations: number;
     readonly pollMs: number;
+    /** The mini-pools contract (Stage 2); without it the node takes no part in mini-pool DKGs. */
+    readonly miniPools?: Address;
+    /** Epochs between oracle reports (225 = one day on mainnet). */
+    readonly reportPeriodEpochs: number;
   };
   readonly beacon: { readonly url: string };
   /** Base port: each committee listens on `port + committeePortOffset(committee)` (see app/operator.ts). */
@@ -62,8 +67,8 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfigFile {
     const p = string(v, field);
     return isAbsolute(p) ? p : join(baseDir, p);
   };
-  const registry = string(execution.registry, "execution.registry");
-  if (!isAddress(registry)) throw new NodeConfigFileError("execution.registry must be a 0x-prefixed address");
+  const registry = address(execution.registry, "execution.registry");
+  const miniPools = execution.miniPools === undefined ? undefined : address(execution.miniPools, "execution.miniPools");
   return {
     operatorId: BigInt(integer(root.operatorId, "operatorId", 1)),
     keyFile: path(root.keyFile, "keyFile"),
@@ -75,6 +80,8 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfigFile {
       deployBlock: BigInt(integer(execution.deployBlock ?? 0, "execution.deployBlock", 0)),
       confirmations: integer(execution.confirmations ?? 2, "execution.confirmations", 0),
       pollMs: integer(execution.pollMs ?? 2000, "execution.pollMs", 100),
+      ...(miniPools ? { miniPools } : {}),
+      reportPeriodEpochs: integer(execution.reportPeriodEpochs ?? 225, "execution.reportPeriodEpochs", 1),
     },
     beacon: { url: url(object(root.beacon, "beacon").url, "beacon.url") },
     p2p: endpoint(p2p, "p2p"),
@@ -107,6 +114,12 @@ function integer(v: unknown, field: string, min: number): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min)
     throw new NodeConfigFileError(`${field} must be an integer ≥ ${min}`);
   return v;
+}
+
+function address(v: unknown, field: string): Address {
+  const s = string(v, field);
+  if (!isAddress(s)) throw new NodeConfigFileError(`${field} must be a 0x-prefixed address`);
+  return s;
 }
 
 function url(v: unknown, field: string): string {

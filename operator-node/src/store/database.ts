@@ -31,6 +31,20 @@ const MIGRATIONS: readonly string[] = [
      voted_view INTEGER NOT NULL, voted_phase INTEGER NOT NULL, locked BLOB, prepared BLOB,
      PRIMARY KEY (committee_id, duty_kind, slot)) STRICT;
    CREATE INDEX consensus_state_by_slot ON consensus_state (slot);`,
+  // Mini-pools naming this operator, its DKG ceremonies (one row per attempt, written before the ceremony starts so a
+  // crash mid-ceremony is never mistaken for a ceremony not yet run), and the keys they produced: the share sealed to
+  // the node's own X25519 key exactly like a staker-registered share.
+  `CREATE TABLE minipools (
+     id INTEGER PRIMARY KEY, operator_ids TEXT NOT NULL, attempt INTEGER NOT NULL, phase TEXT NOT NULL,
+     validator_pubkey BLOB) STRICT;
+   CREATE TABLE dkg_ceremonies (
+     minipool_id INTEGER NOT NULL, attempt INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT,
+     PRIMARY KEY (minipool_id, attempt)) STRICT;
+   CREATE TABLE dkg_keys (
+     validator_pubkey BLOB PRIMARY KEY, minipool_id INTEGER NOT NULL, attempt INTEGER NOT NULL,
+     share_index INTEGER NOT NULL, share_enc BLOB NOT NULL, share_ct BLOB NOT NULL,
+     share_public_keys BLOB NOT NULL, threshold INTEGER NOT NULL,
+     deposit_signature BLOB NOT NULL, deposit_data_root BLOB NOT NULL) STRICT;`,
 ];
 
 export function openDatabase(path: string): Db {
