@@ -13,6 +13,7 @@ import { StatusBook } from "../api/status.js";
 import { maxEncodedBytes } from "../consensus/codec.js";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
 import { ConsensusEngine } from "../consensus/engine.js";
+import type { SafetyStore } from "../consensus/types.js";
 import { validatorIndices } from "../duties/attester.js";
 import { connectBeacon } from "../duties/beacon.js";
 import { AttestationFetcher } from "../duties/fetcher.js";
@@ -55,6 +56,13 @@ export interface OperatorNodeConfig {
   readonly onEvent?: (e: NodeEvent) => void;
   /** Serve /health, /metrics and /status (loopback unless a host is given). */
   readonly api?: { readonly host?: string; readonly port?: number };
+  /**
+   * Where HotStuff's safety state is written before each vote (the node's SQLite file in production:
+   * `ConsensusStateStore`). Without it a node restarted within a slot could vote twice in one instance.
+   */
+  readonly safetyStore?: SafetyStore;
+  /** How /status names this node, e.g. "operator 3"; defaults to its committee position. */
+  readonly name?: string;
 }
 
 export interface OperatorNode {
@@ -110,6 +118,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     // Several views must fit in the 2/3 slot a duty has left; a view change costs one timeout.
     baseTimeoutMs: Math.max(100, slotMs / 6),
     maxValueBytes: CONSENSUS_MAX_VALUE_BYTES,
+    ...(cfg.safetyStore ? { safetyStore: cfg.safetyStore } : {}),
   });
   const parsigex = new TransportParSigEx({
     transport: parsigCh,
@@ -122,7 +131,9 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
   });
   const scheduler = new AttesterScheduler(chain, [...indices.values()], log);
   const metrics = new NodeMetrics(() => p2p.connectedMembers());
-  const status = new StatusBook(`member ${cfg.member}`, () => cfg.validators.map((v) => bytesToHex(v.publicKey)));
+  const status = new StatusBook(cfg.name ?? `member ${cfg.member}`, () =>
+    cfg.validators.map((v) => bytesToHex(v.publicKey)),
+  );
   // Healthy while this node and its connected peers could still form a threshold.
   const api = cfg.api
     ? await startApi(metrics, status, { ...cfg.api, healthy: () => p2p.connectedMembers() + 1 >= cfg.threshold })

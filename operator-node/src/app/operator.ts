@@ -13,6 +13,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import {
   type CommitteeSpec,
   committeeFingerprint,
+  committeeKey as committeeKeyOf,
   committeePortOffset,
   planCommittees,
   type ServedValidator,
@@ -28,6 +29,7 @@ import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
 import { ShareSigner, type ValidatorShare } from "../signer/share-signer.js";
 import { SlashingProtection } from "../signer/slashing-protection.js";
 import { ChainState, type ValidatorStatus } from "../store/chain-state.js";
+import { ConsensusStateStore } from "../store/consensus-state.js";
 import { type Db, openDatabase } from "../store/database.js";
 import { MiniPoolStore } from "../store/minipools.js";
 import { type OperatorNode, startOperatorNode } from "./node.js";
@@ -74,6 +76,8 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     log,
   });
   const protection = new SlashingProtection(db);
+  const safetyStore = new ConsensusStateStore(db);
+  const exits = new Set<string>();
   const beacon = cfg.execution.miniPools ? await connectBeacon(cfg.beacon.url) : undefined;
   const miniPools = beacon ? miniPoolService(cfg, keys, beacon, { client, chainId, db, state, log }) : undefined;
   const oracle = beacon
@@ -113,7 +117,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
       if (running.has(key) || stopped) continue;
       try {
         const withApi = ![...running.values()].some((r) => r.node.apiUrl);
-        const node = await startCommittee(spec, { cfg, keys, chainId, protection, db, log, withApi });
+        const node = await startCommittee(spec, { cfg, keys, chainId, protection, safetyStore, db, log, withApi });
         running.set(key, { fingerprint: committeeFingerprint(spec), node });
         log.info("committee started", { committee: key, member: spec.member, validators: spec.validators.length });
       } catch (error) {
@@ -121,7 +125,27 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
         log.error("could not start a committee; retrying", { committee: key, reason: reasonOf(error) });
       }
     }
+    requestExits();
     return failed;
+  };
+
+  // An owner's exit request: every member of the committee runs the exit duty once per process; the beacon node
+  // dedups submissions, so a restart re-requesting it is harmless.
+  const requestExits = () => {
+    for (const v of state.validators()) {
+      const key = Buffer.from(v.publicKey).toString("hex");
+      if (v.status !== "exit_requested" || v.shareIndex === null || exits.has(key)) continue;
+      const node = running.get(committeeKeyOf(v.operatorIds))?.node;
+      if (!node) continue;
+      exits.add(key);
+      node.requestExit(v.publicKey).then(
+        () => log.info("voluntary exit submitted", { validator: `0x${key}` }),
+        (e: unknown) => {
+          exits.delete(key); // retried after the next chain event
+          log.warn("voluntary exit failed", { validator: `0x${key}`, reason: reasonOf(e) });
+        },
+      );
+    }
   };
 
   // The first round runs before we return, so a wrong key file or registry fails `start` at once.
@@ -166,6 +190,7 @@ interface CommitteeContext {
   readonly keys: NodeKeys;
   readonly chainId: bigint;
   readonly protection: SlashingProtection;
+  readonly safetyStore: ConsensusStateStore;
   readonly db: Db;
   readonly log: Logger;
   readonly withApi: boolean;
@@ -198,6 +223,8 @@ async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promi
     peers,
     log,
     ...(ctx.withApi && cfg.api ? { api: cfg.api } : {}),
+    safetyStore: ctx.safetyStore,
+    name: `operator ${cfg.operatorId}`,
   });
 }
 
