@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Operator} from "../CohortTypes.sol";
 import {DepositDataRoot} from "./DepositDataRoot.sol";
 import {ICohortMiniPools} from "./ICohortMiniPools.sol";
@@ -20,6 +21,8 @@ import {MiniPoolState, MiniPoolView, PoolConfig} from "./PoolTypes.sol";
 /// initiator balance first and only the rest from the pool. Division remainders go to the pool, so no wei is lost.
 /// Cost is O(Active mini-pools) per accepted report.
 contract CohortMiniPools is ICohortMiniPools {
+    using SafeCast for uint256;
+
     uint256 private constant BPS = 10_000;
     uint256 private constant VALIDATOR_DEPOSIT = 32 ether;
     uint8 private constant ALL_CONFIRMED = 0x0f;
@@ -183,11 +186,11 @@ contract CohortMiniPools is ICohortMiniPools {
 
     function applyReport(uint64 epoch, uint256 totalBalance) external onlyOracle returns (int256 delta) {
         uint256 poolClaim = ICohortPool(pool).beaconAssets();
-        delta = int256(totalBalance) - int256(totalInitiatorBalance + poolClaim);
+        delta = totalBalance.toInt256() - (totalInitiatorBalance + poolClaim).toInt256();
         int256 poolDelta;
         if (_active.length == 0) poolDelta = delta;
-        else if (delta >= 0) poolDelta = int256(_distributeGain(uint256(delta)));
-        else poolDelta = -int256(_distributeLoss(uint256(-delta), poolClaim));
+        else if (delta >= 0) poolDelta = _distributeGain(uint256(delta)).toInt256();
+        else poolDelta = -_distributeLoss(uint256(-delta), poolClaim).toInt256();
         emit RewardsDistributed(epoch, delta, delta - poolDelta, poolDelta);
         ICohortPool(pool).applyBeaconDelta(epoch, poolDelta);
     }
