@@ -214,6 +214,13 @@ describe("partial-signature exchange frames", () => {
     expect(() => encodeFrame([{ ...partial(2), signature: new Uint8Array(95) }])).toThrow(ParSigCodecError);
   });
 
+  it("decodes into copies, even from a Node Buffer the transport may reuse", () => {
+    const buffer = Buffer.from(encodeFrame([partial(2, 1)]));
+    const [decoded] = decodeFrame(buffer);
+    buffer.fill(0xee);
+    expect(decoded).toEqual(partial(2, 1));
+  });
+
   it("delivers only partials of the sender's own share for the committee's validators", () => {
     let deliver: (from: number, frame: Uint8Array) => void = () => {};
     const transport: Transport = {

@@ -79,12 +79,12 @@ export function decodeFrame(frame: Uint8Array): PartialSignature[] {
   const out: PartialSignature[] = [];
   for (let i = 0; i < count; i++) {
     const at = HEADER_BYTES + i * ENTRY_BYTES;
-    // Copies: the transport may reuse the buffer behind `frame`.
+    // Copies: the transport may reuse the buffer behind `frame`. Not `frame.slice`: on a Node Buffer that is a view.
     out.push({
       duty,
-      validatorPubkey: frame.slice(at, at + PUBKEY_BYTES),
+      validatorPubkey: copy(frame, at, at + PUBKEY_BYTES),
       shareIndex: frame[at + PUBKEY_BYTES]!,
-      signature: frame.slice(at + PUBKEY_BYTES + 1, at + ENTRY_BYTES),
+      signature: copy(frame, at + PUBKEY_BYTES + 1, at + ENTRY_BYTES),
     });
   }
   return out;
@@ -104,3 +104,5 @@ function checkSizes(pubkey: Uint8Array, shareIndex: number, signature: Uint8Arra
   }
   if (signature.length !== SIGNATURE_BYTES) throw new ParSigCodecError(`signature must be ${SIGNATURE_BYTES} bytes`);
 }
+
+const copy = (frame: Uint8Array, from: number, to: number) => new Uint8Array(frame.subarray(from, to));
