@@ -138,7 +138,7 @@ try {
   await sleepUntil(standIn.slotStartMs(endSlot));
   const after = await cpu();
   const parentCpu = process.cpuUsage(parentBefore);
-  await sleepUntil(standIn.slotStartMs(endSlot + 1)); // the last slot's submissions arrive
+  await sleepUntil(standIn.slotStartMs(endSlot + 3)); // the last slots' submissions arrive, late ones included
 
   const arrivals = standIn.arrivals(firstSlot, endSlot).map((a) => a.afterSlotStartMs);
   arrivals.sort((a, b) => a - b);

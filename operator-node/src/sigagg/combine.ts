@@ -16,14 +16,17 @@ export class CombineFailedError extends Error {
 
 /**
  * Combines partials into the validator's signature, which is never published unverified. Happy path: Lagrange
- * recovery (sdk, bls-eth-wasm) of the first `threshold` partials, then one blst verify of the result against the
- * validator key — a valid result needs nothing else, and checking each partial first cost as much again (measured:
+ * recovery (sdk, bls-eth-wasm, without per-partial subgroup checks) of the first `threshold` partials, then one blst
+ * verify of the result, subgroup check included, against the validator key — a valid result needs nothing else, and checking each partial first cost as much again (measured:
  * operator-node/bench/combine.ts). Only when that fails are the partials verified (one blst batch; one by one only
  * when the batch fails, to find the bad ones), a peer's invalid partial dropped, and the valid ones combined.
  */
 export async function combineVerified(input: CombineInput): Promise<{ signature: Uint8Array; invalid: number[] }> {
   if (input.partials.length >= input.threshold) {
-    const fast = await combinePartialSignatures(input.partials, input.threshold).catch(() => undefined);
+    // verifiesAsValidator group-checks the result, so the partials' own subgroup checks can be skipped here.
+    const fast = await combinePartialSignatures(input.partials, input.threshold, {
+      resultVerifiedWithSubgroupCheck: true,
+    }).catch(() => undefined);
     if (fast && verifiesAsValidator(input, fast)) return { signature: fast, invalid: [] };
   }
   return combineCheckingPartials(input);

@@ -1,6 +1,6 @@
 import { sign, verify } from "../bls/engine.js";
 
-export { CombineError, combinePartialSignatures, type PartialSignature } from "./combine.js";
+export { CombineError, type CombineOptions, combinePartialSignatures, type PartialSignature } from "./combine.js";
 
 /** σᵢ = skᵢ·H(m) with the Ethereum DST: a partial signature is an ordinary BLS signature by the share key. */
 export function partialSign(shareSecret: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
