@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { cohortMiniPoolsAbi } from "@cohort/sdk/abi/index";
+import { cohortMiniPoolsAbi, cohortOracleAbi, cohortPoolAbi } from "@cohort/sdk/abi/index";
 import { createWalletClient, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { clients, unlockedAccounts } from "./fixtures.mjs";
@@ -119,6 +119,51 @@ describe("initiator page", { skip }, () => {
       15_000,
     );
     await screenshot(session.page, "initiator-ready");
+  });
+
+  it("once funded and reported on by the oracle, the operators page shows each member's performance", async () => {
+    const { publicClient, walletClient } = clients();
+    const { pool, oracle } = env.deployment;
+    const [funder] = await unlockedAccounts();
+    const send = async (request) => {
+      const hash = await walletClient.writeContract({ account: funder, chain: null, ...request });
+      assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, "success");
+    };
+    const free = await publicClient.readContract({ address: pool, abi: cohortPoolAbi, functionName: "freeEth" });
+    if (free < parseEther("28")) {
+      await send({ address: pool, abi: cohortPoolAbi, functionName: "deposit", value: parseEther("28") - free });
+    }
+    await send({ address: miniPools, abi: cohortMiniPoolsAbi, functionName: "fundNext" });
+    const active = await publicClient.readContract({
+      address: miniPools,
+      abi: cohortMiniPoolsAbi,
+      functionName: "activeMiniPools",
+    });
+    // Three members agree on a report, as their nodes do each period; operator 2 missed a tenth of its duties.
+    const epoch =
+      (await publicClient.readContract({ address: oracle, abi: cohortOracleAbi, functionName: "lastEpoch" })) + 1n;
+    const ids = ops.slice(0, 4).map((o) => BigInt(o.id));
+    for (const op of ops.slice(0, 3)) {
+      const { identitySecretKey } = JSON.parse(readFileSync(op.keyFile, "utf8"));
+      const node = createWalletClient({ account: privateKeyToAccount(identitySecretKey), transport: http(env.rpcUrl) });
+      const hash = await node.writeContract({
+        address: oracle,
+        abi: cohortOracleAbi,
+        functionName: "submitReport",
+        args: [epoch, BigInt(active.length) * parseEther("32"), ids, [10_000, 9_000, 10_000, 10_000]],
+        chain: null,
+      });
+      assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, "success");
+    }
+    const { page } = session;
+    await page.goto(`${env.baseUrl}/operators`, { waitUntil: "load" });
+    const performanceOf = (op) =>
+      page.getByTestId("operator-row").filter({ hasText: op.name }).getByTestId("operator-performance");
+    await eventually(async () => {
+      assert.equal(await performanceOf(ops[0]).textContent(), "100%");
+      assert.equal(await performanceOf(ops[1]).textContent(), "90%");
+    }, 15_000);
+    await screenshot(page, "operators-performance");
   });
 
   it("made no foreign request and logged no errors", () => {

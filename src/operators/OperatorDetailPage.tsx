@@ -67,6 +67,11 @@ export default function OperatorDetailPage() {
       <dl className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white">
         <Field label="Fee per block">{fmt(op.fee)}</Field>
         <Field label="Fee per year">{fmt(feePerYear(op.fee))}</Field>
+        <Field label="Performance">
+          {op.performance
+            ? `${(op.performance.averageBps / 100).toFixed(1)}% average participation over ${op.performance.reports} oracle report(s)`
+            : "no oracle report names this operator yet"}
+        </Field>
         <Field label="Validators">{op.validatorCount}</Field>
         <Field label="Access">
           {op.privateMode ? "Private: allow-listed owners only" : "Public: anyone can choose it"}

@@ -54,6 +54,9 @@ export function OperatorsTable({ rows, token, query, update }: Props) {
               Fee / year
             </th>
             <SortHeader label="Validators" k="validators" query={query} update={update} numeric />
+            <th scope="col" className="px-4 py-3 text-right font-medium">
+              Performance
+            </th>
             <th scope="col" className="px-4 py-3 text-left font-medium">
               Access
             </th>
@@ -62,7 +65,7 @@ export function OperatorsTable({ rows, token, query, update }: Props) {
         <tbody className="divide-y divide-slate-100">
           {rows.length === 0 && (
             <tr>
-              <td colSpan={6} className="px-4 py-8 text-center text-slate-500">
+              <td colSpan={7} className="px-4 py-8 text-center text-slate-500">
                 No operator matches these filters.
               </td>
             </tr>
@@ -85,6 +88,17 @@ export function OperatorsTable({ rows, token, query, update }: Props) {
               <td className="px-4 py-3 text-right tabular-nums">{fmt(op.fee)}</td>
               <td className="px-4 py-3 text-right tabular-nums">{fmt(feePerYear(op.fee))}</td>
               <td className="px-4 py-3 text-right tabular-nums">{op.validatorCount}</td>
+              <td className="px-4 py-3 text-right tabular-nums" data-testid="operator-performance">
+                {op.performance ? (
+                  <span title={`average participation over ${op.performance.reports} oracle report(s)`}>
+                    {formatBps(op.performance.averageBps)}
+                  </span>
+                ) : (
+                  <span className="text-slate-400" title="no oracle report names this operator yet">
+                    —
+                  </span>
+                )}
+              </td>
               <td className="px-4 py-3">
                 {op.privateMode ? <PrivateBadge /> : <span className="text-slate-500">Public</span>}
               </td>
@@ -93,8 +107,12 @@ export function OperatorsTable({ rows, token, query, update }: Props) {
         </tbody>
       </table>
       <p className="border-t border-slate-100 px-4 py-2 text-xs text-slate-500">
-        Fees are charged per validator per block; a year is counted as 2,629,800 blocks of 12 seconds.
+        Fees are charged per validator per block; a year is counted as 2,629,800 blocks of 12 seconds. Performance is
+        the average participation the pool oracle recorded for the operator's mini-pools.
       </p>
     </div>
   );
 }
+
+/** 9950 → "99.5%". */
+const formatBps = (bps: number) => `${(bps / 100).toFixed(bps % 100 === 0 ? 0 : 1)}%`;

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Address, Hex, PublicClient } from "viem";
 import { cohortRegistryAbi, cohortTokenAbi } from "../chain/contracts";
 import { useCohortClient } from "../chain/useCohortClient";
+import { cohortOracleAbi, poolContracts } from "../pool/contracts";
 
 export interface OperatorRow {
   id: bigint;
@@ -15,6 +16,14 @@ export interface OperatorRow {
   privateMode: boolean;
   identityKey: Hex;
   encryptionKey: Hex;
+  /** From the pool oracle's accepted reports; null when there is no oracle or no report names the operator. */
+  performance: Performance | null;
+}
+
+export interface Performance {
+  reports: number;
+  /** Average participation over the reports, in basis points (10,000 = every duty done). */
+  averageBps: number;
 }
 
 export interface FeeToken {
@@ -23,13 +32,28 @@ export interface FeeToken {
   decimals: number;
 }
 
-async function readOperator(client: PublicClient, registry: Address, id: bigint): Promise<OperatorRow> {
-  const op = await client.readContract({
-    address: registry,
-    abi: cohortRegistryAbi,
-    functionName: "getOperator",
+async function readPerformance(client: PublicClient, id: bigint): Promise<Performance | null> {
+  const oracle = poolContracts()?.oracle;
+  if (!oracle) return null;
+  const [reports, sumBps] = await client.readContract({
+    address: oracle,
+    abi: cohortOracleAbi,
+    functionName: "operatorPerformance",
     args: [id],
   });
+  return reports === 0n ? null : { reports: Number(reports), averageBps: Number(sumBps / reports) };
+}
+
+async function readOperator(client: PublicClient, registry: Address, id: bigint): Promise<OperatorRow> {
+  const [op, performance] = await Promise.all([
+    client.readContract({
+      address: registry,
+      abi: cohortRegistryAbi,
+      functionName: "getOperator",
+      args: [id],
+    }),
+    readPerformance(client, id),
+  ]);
   return {
     id,
     owner: op.owner,
@@ -41,6 +65,7 @@ async function readOperator(client: PublicClient, registry: Address, id: bigint)
     privateMode: op.privateMode,
     identityKey: op.identityKey,
     encryptionKey: op.encryptionKey,
+    performance,
   };
 }
 
