@@ -147,7 +147,7 @@ describe("sync committee workflow fork gate", () => {
       chain: testChain(altairEpoch, url),
       committeeId: new Uint8Array(32),
       shareIndex: 1,
-      indices: [4, 5],
+      indices: () => [4, 5],
       consensus: undefined as never,
       signer: undefined as never,
       parsigex: undefined as never,

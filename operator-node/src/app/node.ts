@@ -20,6 +20,7 @@ import { AttestationFetcher } from "../duties/fetcher.js";
 import { ProposerScheduler } from "../duties/proposer-scheduler.js";
 import { AttesterScheduler } from "../duties/scheduler.js";
 import { everySlot } from "../duties/slot-clock.js";
+import { ValidatorIndexBook } from "../duties/validator-indices.js";
 import { type Logger, silentLogger } from "../log.js";
 import { P2PNode } from "../p2p/transport.js";
 import { MAX_FRAME_BYTES, PartialKind } from "../parsigex/codec.js";
@@ -89,13 +90,12 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
   const log = cfg.log ?? silentLogger;
   checkConfig(cfg);
   const chain = await connectBeacon(cfg.beaconUrl);
-  const indices = await validatorIndices(chain, cfg.validators.map((v) => v.publicKey) as Uint8Array[]);
-  if (indices.size < cfg.validators.length) {
-    log.warn("some validators are not on the beacon chain yet; they get no duties", {
-      known: indices.size,
-      configured: cfg.validators.length,
-    });
-  }
+  const indices = new ValidatorIndexBook(
+    chain,
+    cfg.validators.map((v) => v.publicKey),
+    log,
+  );
+  await indices.refresh();
 
   const p2p = await P2PNode.create({ privateKey: cfg.identitySecret, committee: cfg.committee, listen: cfg.listen });
   if (p2p.self !== cfg.member) {
@@ -129,7 +129,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
   parsigex.subscribe((_from, partials) => {
     for (const p of partials) sigagg.add(p);
   });
-  const scheduler = new AttesterScheduler(chain, [...indices.values()], log);
+  const scheduler = new AttesterScheduler(chain, () => indices.list(), log);
   const metrics = new NodeMetrics(() => p2p.connectedMembers());
   const status = new StatusBook(cfg.name ?? `member ${cfg.member}`, () =>
     cfg.validators.map((v) => bytesToHex(v.publicKey)),
@@ -164,7 +164,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
     log,
     onEvent,
   };
-  const proposerScheduler = new ProposerScheduler(chain, new Set(indices.values()), log);
+  const proposerScheduler = new ProposerScheduler(chain, () => indices.set(), log);
   const proposer = new ProposerWorkflow({ ...shared, dutyAt: (slot) => proposerScheduler.dutyAt(slot) });
   const exits = new ExitWorkflow({
     ...shared,
@@ -195,8 +195,12 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
   });
   const unsubscribeProposer = proposerScheduler.subscribe((duty, deadline) => proposer.onDuty(duty, deadline));
   // Inert before Altair: the workflow returns at once on a phase0 slot.
-  const sync = new SyncCommitteeWorkflow({ ...shared, indices: [...indices.values()] });
+  const sync = new SyncCommitteeWorkflow({ ...shared, indices: () => indices.list() });
   const unsubscribeSync = everySlot(chain, slotMs / 3, (slot, deadline) => sync.onSlot(slot, deadline));
+  // Halfway through each epoch's first slot: validators activated since are found before the next epoch's duties load.
+  const unsubscribeIndices = everySlot(chain, slotMs / 2, (slot) => {
+    if (slot % SLOTS_PER_EPOCH === 0) void indices.refresh();
+  });
   for (const [member, addrs] of cfg.peers ?? []) p2p.setPeerAddrs(member, addrs);
   log.info("operator node started", { member: cfg.member, validators: indices.size });
 
@@ -210,6 +214,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Operat
       unsubscribe();
       unsubscribeProposer();
       unsubscribeSync();
+      unsubscribeIndices();
       combined.stop();
       workflow.stop();
       await engine.stop();

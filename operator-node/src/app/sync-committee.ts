@@ -39,7 +39,8 @@ export interface SyncCommitteeDeps {
   readonly chain: BeaconChain;
   readonly committeeId: Uint8Array;
   readonly shareIndex: number;
-  readonly indices: readonly number[];
+  /** Our validators' indices now (read per sync period). */
+  readonly indices: () => readonly number[];
   readonly consensus: Consensus;
   readonly signer: ShareSigner;
   readonly parsigex: ParSigEx;
@@ -195,7 +196,7 @@ export class SyncCommitteeWorkflow {
     const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
     let p = this.duties.get(epoch);
     if (!p) {
-      p = syncCommitteeDuties(this.d.chain, epoch, [...this.d.indices]).catch((e: unknown) => {
+      p = syncCommitteeDuties(this.d.chain, epoch, [...this.d.indices()]).catch((e: unknown) => {
         this.duties.delete(epoch);
         throw e;
       });

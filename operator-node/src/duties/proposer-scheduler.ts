@@ -15,7 +15,8 @@ export class ProposerScheduler implements Scheduler {
 
   constructor(
     private readonly chain: BeaconChain,
-    private readonly indices: ReadonlySet<number>,
+    /** Read at each epoch's load, so validators that gain an index later get duties from then on. */
+    private readonly indices: () => ReadonlySet<number>,
     private readonly log: Logger,
   ) {}
 
@@ -64,7 +65,7 @@ export class ProposerScheduler implements Scheduler {
     if (this.loaded.has(epoch)) return Promise.resolve();
     let p = this.loading.get(epoch);
     if (!p) {
-      p = proposerDuties(this.chain, epoch, this.indices).then(
+      p = proposerDuties(this.chain, epoch, this.indices()).then(
         (duties) => {
           this.loaded.set(epoch, duties);
           this.loading.delete(epoch);

@@ -17,7 +17,8 @@ export class AttesterScheduler implements Scheduler {
 
   constructor(
     private readonly chain: BeaconChain,
-    private readonly indices: readonly number[],
+    /** Read at each epoch's load, so validators that gain an index later get duties from then on. */
+    private readonly indices: () => readonly number[],
     private readonly log: Logger,
   ) {}
 
@@ -69,7 +70,7 @@ export class AttesterScheduler implements Scheduler {
   private load(epoch: number): Promise<AttesterDuty[]> {
     let p = this.loading.get(epoch);
     if (!p) {
-      p = attesterDuties(this.chain, epoch, [...this.indices]).then(
+      p = attesterDuties(this.chain, epoch, [...this.indices()]).then(
         (duties) => {
           this.loaded.set(epoch, duties);
           return duties;
