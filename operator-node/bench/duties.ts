@@ -97,8 +97,13 @@ const addrs = await Promise.all(
     };
     const path = join(dir, `node-${member}.json`);
     writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
+    // COHORT_CPU_PROF=<dir>: V8 CPU profile of node 0 (open in Chrome DevTools) to see where the time goes.
+    const prof =
+      process.env.COHORT_CPU_PROF && member === 0
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.COHORT_CPU_PROF}`]
+        : [];
     const kid = fork(childScript, [path], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...prof],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     kids.push(kid);
@@ -165,7 +170,21 @@ try {
       `all verify: ${allValid}; stand-in + this process CPU ${((parentCpu.user + parentCpu.system) / 1000).toFixed(0)} ms`,
   );
 } finally {
-  for (const kid of kids) kid.kill("SIGKILL");
+  // A clean stop first (it also lets a CPU profile be written), then SIGKILL whatever is left.
+  await Promise.all(
+    kids.map(
+      (kid) =>
+        new Promise<void>((resolve) => {
+          if (kid.exitCode !== null) return resolve();
+          const force = setTimeout(() => kid.kill("SIGKILL"), 10_000);
+          kid.once("exit", () => {
+            clearTimeout(force);
+            resolve();
+          });
+          kid.send({ type: "stop" });
+        }),
+    ),
+  );
   await standIn.stop();
   rmSync(dir, { recursive: true, force: true });
 }
