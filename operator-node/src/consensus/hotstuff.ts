@@ -180,10 +180,11 @@ export class HotStuffInstance {
     if (this.started) return [];
     this.started = true;
     this.now = now;
-    // A restarted member resumes in the last view it voted in and says so (NEW-VIEW), instead of replaying view 1,
-    // where it can no longer vote anyway.
+    // A restarted member resumes in the last view it voted in instead of replaying views where it can no longer
+    // vote. It sends no NEW-VIEW for it: its prepareQC may be of that very view, which a NEW-VIEW may not carry;
+    // its timeout (NEW-VIEW for the next view) or its peers' messages move it on.
     const resume = Math.max(1, this.votedView);
-    this.enterView(resume, now, resume > 1);
+    this.enterView(resume, now, false);
     return this.flush();
   }
 
