@@ -18,6 +18,7 @@ import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../src/dut
 import type { CommitteeValidator } from "../src/sigagg/threshold-sigagg.js";
 import { ShareSigner } from "../src/signer/share-signer.js";
 import { SlashingProtection } from "../src/signer/slashing-protection.js";
+import { ConsensusStateStore } from "../src/store/consensus-state.js";
 import { openDatabase } from "../src/store/database.js";
 import type { ChildNodeConfig, FromChild } from "./support/node-child.js";
 
@@ -95,9 +96,32 @@ async function headSlot(): Promise<number> {
   return Number(((await res.json()) as { data: { header: { message: { slot: string } } } }).data.header.message.slot);
 }
 
-async function finalizedEpoch(): Promise<number> {
+async function checkpoints(): Promise<{ justified: number; finalized: number }> {
   const res = await fetch(`${chain.url}/eth/v1/beacon/states/head/finality_checkpoints`);
-  return Number(((await res.json()) as { data: { finalized: { epoch: string } } }).data.finalized.epoch);
+  const data = ((await res.json()) as { data: Record<string, { epoch: string }> }).data;
+  return { justified: Number(data["current_justified"]!.epoch), finalized: Number(data["finalized"]!.epoch) };
+}
+
+/** Per target epoch, the slots attested in blocks (one validator per committee here), ours marked with *. */
+async function participation(ours: Set<string>): Promise<string> {
+  const byEpoch = new Map<number, string[]>();
+  const head = await headSlot();
+  for (let slot = 0; slot <= head; slot++) {
+    const res = await fetch(`${chain.url}/eth/v1/beacon/blocks/${slot}`);
+    if (!res.ok) continue;
+    const block = ssz.phase0.SignedBeaconBlock.fromJson(((await res.json()) as { data: unknown }).data);
+    for (const att of block.message.body.attestations) {
+      const mark = ours.has(hex(ssz.phase0.AttestationData.hashTreeRoot(att.data))) ? "*" : "";
+      const list = byEpoch.get(att.data.target.epoch) ?? [];
+      list.push(`${att.data.slot}${mark}`);
+      byEpoch.set(att.data.target.epoch, list);
+    }
+  }
+  return [...byEpoch]
+    .map(
+      ([e, l]) => `e${e}[${[...new Set(l)].sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10)).join(",")}]`,
+    )
+    .join(" ");
 }
 
 /** Data roots of the attestations in blocks from `fromSlot` to the head. */
@@ -133,6 +157,15 @@ function signedRows(member: number): SignedRow[] {
       source: r.source_epoch,
       root: hex(r.signing_root),
     }));
+  } finally {
+    db.close();
+  }
+}
+
+function consensusRows(member: number): number {
+  const db = new Database(dbPaths[member]!(), { readonly: true });
+  try {
+    return (db.prepare("SELECT COUNT(*) AS n FROM consensus_state").get() as { n: number }).n;
   } finally {
     db.close();
   }
@@ -182,12 +215,14 @@ describe("restarts against a real Lodestar chain: member 3 SIGKILLed right after
     }
     committee = Array.from({ length: N }, (_, i) => privateKeyFromRaw(identity(i)).publicKey.raw);
     for (const member of [0, 1, 2]) {
+      const db = openDatabase(dbPaths[member]!());
       const node = await startOperatorNode({
         member,
         identitySecret: identity(member),
         committee,
         // ShareSigner zeroizes these share bytes; the child's (member 3) are never given to one here.
-        signer: new ShareSigner(new SlashingProtection(openDatabase(dbPaths[member]!())), perMember[member]!),
+        signer: new ShareSigner(new SlashingProtection(db), perMember[member]!),
+        safetyStore: new ConsensusStateStore(db),
         validators,
         threshold: 3,
         beaconUrl: beacon.url,
@@ -210,7 +245,8 @@ describe("restarts against a real Lodestar chain: member 3 SIGKILLed right after
     let killedAtSlot = -1;
     const killed = new Promise<void>((resolve) => {
       void startChild((e) => {
-        if (e.type === "signed" && killedAtSlot < 0) {
+        // In steady state (the first epoch's attestations are noisy on a fresh dev chain), mid-duty.
+        if (e.type === "signed" && killedAtSlot < 0 && e.slot >= SLOTS_PER_EPOCH) {
           killedAtSlot = e.slot;
           child!.proc.kill("SIGKILL");
           resolve();
@@ -221,21 +257,37 @@ describe("restarts against a real Lodestar chain: member 3 SIGKILLed right after
     await killChild();
     const lifeOneSigned = signedRows(CHILD);
     expect(lifeOneSigned.length).toBeGreaterThan(0); // the signature it reported is recorded
+    // It voted before it signed: its consensus votes and lock are on disk too, for the restart to load.
+    expect(consensusRows(CHILD)).toBeGreaterThan(0);
 
     await startChild();
     const restartedAt = Math.max(0, slotAt(chain, Date.now()));
 
     // Several epochs: finality needs > 2/3 of the stake voting for the same targets, and 0..3 hold only half.
-    const lastEpoch = Math.floor(restartedAt / SLOTS_PER_EPOCH) + 5;
+    // Epoch 2 can first be finalized at the end of epoch 3, if epochs 2 and 3 both got > 2/3 of the votes; a few
+    // epochs of slack absorb an epoch where a block or an aggregate came too late on this shared machine.
+    const lastEpoch = Math.max(Math.floor(restartedAt / SLOTS_PER_EPOCH) + 5, 8);
     let finalized = 0;
+    const seen: string[] = []; // slot:justified/finalized, to read a failure
     while (slotAt(chain, Date.now()) < lastEpoch * SLOTS_PER_EPOCH) {
-      finalized = await finalizedEpoch();
+      const c = await checkpoints();
+      finalized = c.finalized;
+      seen.push(`${slotAt(chain, Date.now())}:${c.justified}/${c.finalized}`);
       const caughtUp = events.some((x) => x.member === CHILD && x.life === 2 && x.e.type === "submitted");
       if (finalized >= 2 && caughtUp) break;
       await sleepUntil(slotStartMs(chain, slotAt(chain, Date.now()) + 1));
     }
     await sleepUntil(slotStartMs(chain, slotAt(chain, Date.now()) + 2)); // the last submissions land in a block
-    expect(finalized).toBeGreaterThanOrEqual(2);
+    if (finalized < 2) {
+      const ours = new Set(events.flatMap((x) => (x.e.type === "submitted" ? [x.e.dataRoot] : [])));
+      const trail = events.flatMap((x) =>
+        x.e.type === "duty" || x.e.type === "decided" ? [`${x.member}:${x.e.type}:${x.e.slot}`] : [],
+      );
+      expect.fail(
+        `not finalized: killed at slot ${killedAtSlot}, restarted at ${restartedAt}; slot:justified/finalized ` +
+          `${seen.join(" ")}; attested in blocks ${await participation(ours)}; node events ${trail.join(" ")}`,
+      );
+    }
 
     // Caught up: its second life submits combined attestations again, and they are in blocks.
     const included = await includedRoots(restartedAt);

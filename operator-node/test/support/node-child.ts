@@ -13,6 +13,7 @@ import type { NodeEvent } from "../../src/app/attester.js";
 import { startOperatorNode } from "../../src/app/node.js";
 import { ShareSigner } from "../../src/signer/share-signer.js";
 import { SlashingProtection } from "../../src/signer/slashing-protection.js";
+import { ConsensusStateStore } from "../../src/store/consensus-state.js";
 import { openDatabase } from "../../src/store/database.js";
 
 export interface ChildNodeConfig {
@@ -62,6 +63,8 @@ const node = await startOperatorNode({
   beaconUrl: cfg.beaconUrl,
   listen: cfg.listen ?? ["/ip4/127.0.0.1/tcp/0"],
   onEvent,
+  // Same file as the slashing records: a SIGKILLed node comes back with its votes and locks as well.
+  safetyStore: new ConsensusStateStore(db),
 });
 
 process.on("message", (m: ToChild) => {
