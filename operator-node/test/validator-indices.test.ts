@@ -45,6 +45,21 @@ describe("ValidatorIndexBook", () => {
     expect(queried).toEqual([]); // all known: no request
   });
 
+  it("asks in chunks small enough for any server's URL limit", async () => {
+    const keys = Array.from({ length: 250 }, (_, i) => {
+      const k = new Uint8Array(48);
+      k[0] = 0xaa;
+      k.set([i >> 8, i & 0xff], 1);
+      return k;
+    });
+    for (const [i, k] of keys.entries()) known.set(hex(k), 1000 + i);
+    queried.length = 0;
+    const book = new ValidatorIndexBook({ url } as BeaconChain, keys, silentLogger);
+    await book.refresh();
+    expect(book.size).toBe(250);
+    expect(queried.map((q) => q.length)).toEqual([100, 100, 50]);
+  });
+
   it("survives a beacon node that is down, and catches up later", async () => {
     const book = new ValidatorIndexBook({ url: "http://127.0.0.1:9" } as BeaconChain, [key(1)], silentLogger);
     await book.refresh();

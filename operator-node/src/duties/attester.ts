@@ -17,12 +17,22 @@ export type AttesterDuty = {
  * Validator indices for public keys; keys the chain does not know yet (pending deposits) are left out. A plain GET:
  * the 1.46 client insists on response metadata (`finalized`) that older beacon nodes do not send.
  */
+/** Pubkeys per lookup: 100 × ~103 URL bytes stays far below the 16 KB header limit of common HTTP servers. */
+const INDEX_LOOKUP_CHUNK = 100;
+
 export async function validatorIndices(chain: BeaconChain, pubkeys: Uint8Array[]): Promise<Map<string, number>> {
-  const query = pubkeys.map((p) => `id=0x${Buffer.from(p).toString("hex")}`).join("&");
-  const res = await fetch(`${chain.url}/eth/v1/beacon/states/head/validators?${query}`);
-  if (!res.ok) throw new Error(`beacon node refused the validators query: HTTP ${res.status}`);
-  const body = (await res.json()) as { data: { index: string; validator: { pubkey: string } }[] };
-  return new Map(body.data.map((v) => [v.validator.pubkey.replace(/^0x/, ""), Number(v.index)]));
+  const found = new Map<string, number>();
+  for (let i = 0; i < pubkeys.length; i += INDEX_LOOKUP_CHUNK) {
+    const query = pubkeys
+      .slice(i, i + INDEX_LOOKUP_CHUNK)
+      .map((p) => `id=0x${Buffer.from(p).toString("hex")}`)
+      .join("&");
+    const res = await fetch(`${chain.url}/eth/v1/beacon/states/head/validators?${query}`);
+    if (!res.ok) throw new Error(`beacon node refused the validators query: HTTP ${res.status}`);
+    const body = (await res.json()) as { data: { index: string; validator: { pubkey: string } }[] };
+    for (const v of body.data) found.set(v.validator.pubkey.replace(/^0x/, ""), Number(v.index));
+  }
+  return found;
 }
 
 export async function attesterDuties(chain: BeaconChain, epoch: number, indices: number[]): Promise<AttesterDuty[]> {
