@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// One runner for the whole tree; each workspace that has tests owns a vitest.config.ts.
+// One runner for the whole tree; each workspace that has tests owns a vitest.config.ts. The beacon-chain project
+// runs by itself after the others (`npm run test:beacon`), one file at a time.
 export default defineConfig({
   test: {
-    projects: ["sdk", "contracts", "operator-node"],
+    projects: ["sdk", "contracts", "operator-node", "operator-node/vitest.beacon.config.ts"],
   },
 });

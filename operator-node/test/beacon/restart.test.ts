@@ -11,16 +11,16 @@ import { ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Beacon, startBeacon } from "../../scripts/beacon/launch.js";
-import type { NodeEvent } from "../src/app/attester.js";
-import { type OperatorNode, startOperatorNode } from "../src/app/node.js";
-import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../src/duties/beacon.js";
-import type { CommitteeValidator } from "../src/sigagg/threshold-sigagg.js";
-import { ShareSigner } from "../src/signer/share-signer.js";
-import { SlashingProtection } from "../src/signer/slashing-protection.js";
-import { ConsensusStateStore } from "../src/store/consensus-state.js";
-import { openDatabase } from "../src/store/database.js";
-import type { ChildNodeConfig, FromChild } from "./support/node-child.js";
+import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
+import type { NodeEvent } from "../../src/app/attester.js";
+import { type OperatorNode, startOperatorNode } from "../../src/app/node.js";
+import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
+import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
+import { ShareSigner } from "../../src/signer/share-signer.js";
+import { SlashingProtection } from "../../src/signer/slashing-protection.js";
+import { ConsensusStateStore } from "../../src/store/consensus-state.js";
+import { openDatabase } from "../../src/store/database.js";
+import type { ChildNodeConfig, FromChild } from "../support/node-child.js";
 
 // A real Lodestar dev chain runs validators 0..3 (50% of the stake: it cannot finalize alone); validators 4..7 are
 // distributed validators of a 3-of-4 committee. Members 0..2 run in this process; member 3 runs in a child process
@@ -32,7 +32,7 @@ const enc = new TextEncoder();
 const identity = (i: number) => sha256(enc.encode(`restart-identity-${i}`));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
-const childScript = fileURLToPath(new URL("./support/node-child.ts", import.meta.url));
+const childScript = fileURLToPath(new URL("../support/node-child.ts", import.meta.url));
 
 let dir: string;
 let beacon: Beacon;

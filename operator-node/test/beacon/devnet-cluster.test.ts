@@ -16,8 +16,8 @@ import {
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cluster, startCluster } from "../../scripts/devnet/cluster.js";
-import type { NodeStatus } from "../src/api/status.js";
+import { type Cluster, startCluster } from "../../../scripts/devnet/cluster.js";
+import type { NodeStatus } from "../../src/api/status.js";
 
 // What `npm start` runs, as processes: anvil + contracts, a real Lodestar dev chain (validators 0..3 inside
 // Lodestar), genesis validators 4..7 registered through the split path to operators 1..4, and four

@@ -8,19 +8,15 @@ import { interopSecretKey } from "@lodestar/state-transition";
 import { ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Beacon, startBeacon } from "../../scripts/beacon/launch.js";
-import type { NodeStatus } from "../src/api/status.js";
-import type { NodeEvent } from "../src/app/attester.js";
-import { type OperatorNode, startOperatorNode } from "../src/app/node.js";
-import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../src/duties/beacon.js";
-import { silentLogger } from "../src/log.js";
-import { decodeFrame, encodeFrame, ParSigCodecError, PartialKind } from "../src/parsigex/codec.js";
-import { TransportParSigEx } from "../src/parsigex/exchange.js";
-import type { CommitteeValidator } from "../src/sigagg/threshold-sigagg.js";
-import { ShareSigner } from "../src/signer/share-signer.js";
-import { SlashingProtection } from "../src/signer/slashing-protection.js";
-import { type Db, openDatabase } from "../src/store/database.js";
-import type { Transport } from "../src/workflow.js";
+import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
+import type { NodeStatus } from "../../src/api/status.js";
+import type { NodeEvent } from "../../src/app/attester.js";
+import { type OperatorNode, startOperatorNode } from "../../src/app/node.js";
+import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
+import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
+import { ShareSigner } from "../../src/signer/share-signer.js";
+import { SlashingProtection } from "../../src/signer/slashing-protection.js";
+import { type Db, openDatabase } from "../../src/store/database.js";
 
 // A real Lodestar dev chain (minimal preset, 2-second slots) runs validators 0..3; validators 4..7 are distributed
 // validators of a 3-of-4 committee of operator nodes in this process, each with its own libp2p node, consensus
@@ -169,78 +165,4 @@ describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStu
     expect(status.recentDuties.some((d) => d.decided && d.submittedIndices.length > 0)).toBe(true);
     expect((await fetch(`${apiUrl}/health`)).status).toBe(200);
   }, 120_000);
-
-  it("with a second member killed mid-epoch, the remaining 2 of 4 decide nothing, sign nothing and combine nothing", async () => {
-    const now = Math.max(0, slotAt(chain, Date.now()));
-    const epoch = Math.floor(now / SLOTS_PER_EPOCH) + 1;
-    const killSlot = epoch * SLOTS_PER_EPOCH + SLOTS_PER_EPOCH / 2;
-    await sleepUntil(slotStartMs(chain, killSlot));
-    await nodes.get(2)!.stop();
-    nodes.delete(2);
-    // A duty already decided before the kill may still finish; from the next slot on nothing may.
-    const after = killSlot + 1;
-    await sleepUntil(slotStartMs(chain, after + SLOTS_PER_EPOCH + 1));
-
-    for (const member of [0, 1]) {
-      const late = events[member]!.filter((e) => e.slot >= after);
-      // Not vacuous: the scheduler kept firing duties; none reached a decision, a signature or a submission.
-      expect(late.filter((e) => e.type === "duty").length).toBeGreaterThan(0);
-      expect(late.filter((e) => e.type !== "duty")).toEqual([]);
-      expectDbMatchesSigned(member);
-    }
-  }, 120_000);
-});
-
-// The frame and its receive-side checks, without a chain: a Transport fake delivers frames as a peer would.
-describe("partial-signature exchange frames", () => {
-  const pubkey = (b: number) => new Uint8Array(48).fill(b);
-  const sig = (b: number) => new Uint8Array(96).fill(b);
-  const partial = (shareIndex: number, validator = 1, slot = 9n, kind: number = PartialKind.attestation) => ({
-    duty: { kind, slot },
-    validatorPubkey: pubkey(validator),
-    shareIndex,
-    signature: sig(shareIndex),
-  });
-
-  it("round-trips the partials of one duty and rejects frames of the wrong size, version or kind", () => {
-    const frame = encodeFrame([partial(2, 1), partial(2, 3)]);
-    expect(frame.length).toBe(11 + 2 * 145);
-    expect(decodeFrame(frame)).toEqual([partial(2, 1), partial(2, 3)]);
-    expect(() => decodeFrame(frame.subarray(0, frame.length - 1))).toThrow(ParSigCodecError);
-    expect(() => decodeFrame(new Uint8Array([...frame, 0]))).toThrow(ParSigCodecError);
-    expect(() => decodeFrame(Uint8Array.from([9, ...frame.subarray(1)]))).toThrow(ParSigCodecError);
-    expect(() => decodeFrame(Uint8Array.from([1, 99, ...frame.subarray(2)]))).toThrow(ParSigCodecError);
-    expect(() => encodeFrame([partial(2, 1, 9n), partial(2, 1, 10n)])).toThrow(ParSigCodecError);
-    expect(() => encodeFrame([{ ...partial(2), signature: new Uint8Array(95) }])).toThrow(ParSigCodecError);
-  });
-
-  it("decodes into copies, even from a Node Buffer the transport may reuse", () => {
-    const buffer = Buffer.from(encodeFrame([partial(2, 1)]));
-    const [decoded] = decodeFrame(buffer);
-    buffer.fill(0xee);
-    expect(decoded).toEqual(partial(2, 1));
-  });
-
-  it("delivers only partials of the sender's own share for the committee's validators", () => {
-    let deliver: (from: number, frame: Uint8Array) => void = () => {};
-    const transport: Transport = {
-      send() {},
-      broadcast() {},
-      pruneBelow() {},
-      onFrame: (h) => {
-        deliver = h;
-      },
-    };
-    const ex = new TransportParSigEx({ transport, validators: [pubkey(1)], log: silentLogger });
-    const got: [number, number][] = [];
-    ex.subscribe((from, ps) => {
-      for (const p of ps) got.push([from, p.shareIndex]);
-    });
-    deliver(1, encodeFrame([partial(2)])); // member 1 holds share 2: accepted
-    deliver(1, encodeFrame([partial(3)])); // member 1 speaking for share 3: refused
-    deliver(2, encodeFrame([partial(3, 5)])); // a validator the committee does not run: refused
-    deliver(2, new Uint8Array(20)); // malformed
-    expect(got).toEqual([[1, 2]]);
-    expect(ex.stats).toEqual({ received: 1, malformed: 1, refused: 2 });
-  });
 });

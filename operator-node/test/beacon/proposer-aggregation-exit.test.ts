@@ -8,16 +8,16 @@ import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { interopSecretKey } from "@lodestar/state-transition";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Beacon, startBeacon } from "../../scripts/beacon/launch.js";
-import type { NodeEvent } from "../src/app/attester.js";
-import { type OperatorNode, startOperatorNode } from "../src/app/node.js";
-import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../src/duties/beacon.js";
-import { voluntaryExitSigningRoot } from "../src/duties/exit.js";
-import { jsonLogger } from "../src/log.js";
-import type { CommitteeValidator } from "../src/sigagg/threshold-sigagg.js";
-import { ShareSigner } from "../src/signer/share-signer.js";
-import { SlashingProtection } from "../src/signer/slashing-protection.js";
-import { type Db, openDatabase } from "../src/store/database.js";
+import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
+import type { NodeEvent } from "../../src/app/attester.js";
+import { type OperatorNode, startOperatorNode } from "../../src/app/node.js";
+import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
+import { voluntaryExitSigningRoot } from "../../src/duties/exit.js";
+import { jsonLogger } from "../../src/log.js";
+import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
+import { ShareSigner } from "../../src/signer/share-signer.js";
+import { SlashingProtection } from "../../src/signer/slashing-protection.js";
+import { type Db, openDatabase } from "../../src/store/database.js";
 
 // A real Lodestar dev chain (phase0, minimal preset, 2-second slots, SHARD_COMMITTEE_PERIOD 0 so a fresh validator
 // may exit) runs validators 0..3; 4..7 are distributed validators of a 3-of-4 committee of operator nodes in this
