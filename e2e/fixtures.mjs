@@ -93,11 +93,12 @@ export function blsSecret() {
  * operators), paying `amount` fee tokens, as the Stake page does; the secret is zeroized. Returns its 0x-lower-case
  * public key and the sorted committee ids.
  */
-export async function registerValidator(registry, { owner, operators, amount }) {
+export async function registerValidator(registry, { owner, operators, amount, secretKey: given }) {
   const { publicClient } = clients();
   const read = (functionName, args = [], address = registry, abi = cohortRegistryAbi) =>
     publicClient.readContract({ address, abi, functionName, args });
-  const secretKey = blsSecret();
+  // A caller that passes its own secret keeps it (and zeroizes it when done); ours is zeroized here.
+  const secretKey = given ?? blsSecret();
   const publicKey = await publicKeyOf(secretKey);
   const nonce = await read("nonces", [owner]);
   const chainId = BigInt(await publicClient.getChainId());
@@ -110,7 +111,7 @@ export async function registerValidator(registry, { owner, operators, amount }) 
     chainId,
     registry,
   });
-  secretKey.fill(0);
+  if (!given) secretKey.fill(0);
   const token = await read("token");
   await send({
     address: token,

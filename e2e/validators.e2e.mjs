@@ -2,15 +2,22 @@
 // not built yet): committee, balance and runway as the chain has them; top-up (approve + deposit); liquidation shown
 // and reactivated; exit request; key-share restoration to a new operator from a re-dropped keystore; removal.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildKeyshares, createKeystore, openShare, publicKeyOf, verifyRegistration } from "@cohort/sdk";
+import { createKeystore, openShare, verifyRegistration } from "@cohort/sdk";
 import { cohortRegistryAbi, cohortTokenAbi } from "@cohort/sdk/abi/index";
 import { encodePacked, hexToBytes, keccak256, parseUnits } from "viem";
-import { clients, registerOperator, registryAddress, send, unlockedAccounts } from "./fixtures.mjs";
+import {
+  blsSecret,
+  clients,
+  registerOperator,
+  registerValidator as registerValidatorAs,
+  registryAddress,
+  send,
+  unlockedAccounts,
+} from "./fixtures.mjs";
 import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
 import { DEFAULT_ACCOUNT, installWallet } from "./wallet.mjs";
 
@@ -23,47 +30,12 @@ const PASSWORD = "correct horse battery staple";
 // on the same devnet, and this file asserts exact balances and committee contents.
 const owner = env.deployment?.accounts?.[7] ?? DEFAULT_ACCOUNT;
 
-/** A random BLS secret below the curve order (first byte < 0x73) and non-zero. */
-function blsSecret() {
-  const sk = randomBytes(32);
-  sk[0] = 0x10 + (sk[0] % 0x60);
-  return new Uint8Array(sk);
-}
-
 const read = (functionName, args = [], address = registry, abi = cohortRegistryAbi) =>
   clients().publicClient.readContract({ address, abi, functionName, args });
 
 /** Registers a validator for `owner` into `operators` with `amount` fee tokens, exactly as the Stake page will. */
-async function registerValidator(secretKey, operators, amount) {
-  const publicKey = await publicKeyOf(secretKey);
-  const nonce = await read("nonces", [owner]);
-  const shares = await buildKeyshares({
-    secretKey,
-    publicKey,
-    operators: operators.map((o) => ({ id: BigInt(o.id), encryptionKey: hexToBytes(o.encryptionKey) })),
-    owner,
-    nonce,
-    chainId: 31337n,
-    registry,
-  });
-  const token = await read("token");
-  await send({
-    address: token,
-    abi: cohortTokenAbi,
-    functionName: "approve",
-    args: [registry, amount],
-    account: owner,
-  });
-  const ids = operators.map((o) => BigInt(o.id)).sort((a, b) => (a < b ? -1 : 1));
-  await send({
-    address: registry,
-    abi: cohortRegistryAbi,
-    functionName: "registerValidator",
-    args: [shares.publicKey, ids, shares.payload, nonce, amount],
-    account: owner,
-  });
-  return { publicKey: shares.publicKey.toLowerCase(), ids };
-}
+const registerValidator = (secretKey, operators, amount) =>
+  registerValidatorAs(registry, { owner, operators, amount, secretKey });
 
 const committeeId = (ids) => keccak256(encodePacked(["address", "uint64[]"], [owner, ids]));
 

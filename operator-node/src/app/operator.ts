@@ -18,7 +18,7 @@ import {
   planCommittees,
   type ServedValidator,
 } from "../chain/committees.js";
-import { ChainSync } from "../chain/sync.js";
+import { ChainSync, sleep } from "../chain/sync.js";
 import type { NodeConfigFile } from "../config/node-config.js";
 import { type BeaconChain, connectBeacon } from "../duties/beacon.js";
 import type { NodeKeys } from "../keys/key-file.js";
@@ -307,17 +307,3 @@ function multiaddr(host: string, port: number): string {
 }
 
 const reasonOf = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}` : String(e));
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}

@@ -173,7 +173,8 @@ function describe(error: unknown): string {
 const hexOf = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 const minBigint = (a: bigint, b: bigint) => (a < b ? a : b);
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener(

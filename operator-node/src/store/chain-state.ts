@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import type { Db } from "./database.js";
+import { type Db, readMeta, writeMeta } from "./database.js";
 
 export type ValidatorStatus = "active" | "exit_requested" | "liquidated" | "removed" | "moved" | "refused";
 
@@ -44,14 +44,12 @@ export class ChainState {
   constructor(readonly db: Db) {}
 
   checkpoint(): bigint | undefined {
-    const row = this.db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(CHECKPOINT);
-    return row ? BigInt(row.value) : undefined;
+    const value = readMeta(this.db, CHECKPOINT);
+    return value === undefined ? undefined : BigInt(value);
   }
 
   setCheckpoint(block: bigint): void {
-    this.db
-      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-      .run(CHECKPOINT, block.toString());
+    writeMeta(this.db, CHECKPOINT, block.toString());
   }
 
   upsertOperator(o: OperatorRecord): void {

@@ -1,4 +1,4 @@
-import type { Db } from "./database.js";
+import { type Db, readMeta, writeMeta } from "./database.js";
 
 /** A mini-pool's life as the contract tells it (MiniPoolState), lower-cased. */
 export type MiniPoolPhase = "awaiting_dkg" | "ready" | "active" | "failed" | "cancelled" | "exited";
@@ -58,14 +58,12 @@ export class MiniPoolStore {
   constructor(readonly db: Db) {}
 
   checkpoint(): bigint | undefined {
-    const row = this.db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(CHECKPOINT);
-    return row ? BigInt(row.value) : undefined;
+    const value = readMeta(this.db, CHECKPOINT);
+    return value === undefined ? undefined : BigInt(value);
   }
 
   setCheckpoint(block: bigint): void {
-    this.db
-      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-      .run(CHECKPOINT, block.toString());
+    writeMeta(this.db, CHECKPOINT, block.toString());
   }
 
   put(m: MiniPoolRecord): void {
