@@ -22,6 +22,15 @@ async function cli(args: string[]) {
 }
 
 describe("cohort-node CLI", () => {
+  it("init without --password-file and without a terminal says how to give the password, and writes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cohort-cli-"));
+    const keyFile = join(dir, "node.key.json");
+    const init = await cli(["init", "--key-file", keyFile]);
+    expect(init.code).toBe(1);
+    expect(init.stderr).toMatch(/no terminal to ask on; pass --password-file FILE/);
+    expect(() => statSync(keyFile)).toThrow();
+  });
+
   it("init writes a 0600 key file whose public keys `keys` prints without the password", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cohort-node-cli-"));
     writeFileSync(join(dir, "pw"), "a long operator password\n");

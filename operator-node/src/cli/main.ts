@@ -8,12 +8,14 @@ import { createKeyFile, KeyFileError, loadKeyFile, publicKeysOf } from "../keys/
 import { jsonLogger } from "../log.js";
 import { exportInterchange, InterchangeError, importInterchange } from "../signer/interchange.js";
 import { openDatabase } from "../store/database.js";
+import { PromptCancelledError, readHidden } from "./prompt.js";
 
 /** A failure the operator can fix: one line `cohort-node: <problem>`, exit code 1. */
 class UsageError extends Error {}
 
 const USAGE = `usage:
-  cohort-node init --key-file FILE [--password-file FILE]     create the operator's encrypted key file
+  cohort-node init --key-file FILE [--password-file FILE]     create the operator's encrypted key file (asks for the
+                                                             password on the terminal when no file is given)
   cohort-node keys --key-file FILE                           print the public keys to register on-chain
   cohort-node start --config FILE                            run the node (see operator-node/README.md for the file)
   cohort-node slashing export --db FILE --genesis-validators-root 0x… --out FILE
@@ -41,7 +43,7 @@ async function init(argv: string[]): Promise<void> {
     options: { "key-file": { type: "string" }, "password-file": { type: "string" } },
   });
   const keyFile = required(values["key-file"], "--key-file");
-  const password = await readPassword(values["password-file"]);
+  const password = await readPassword(values["password-file"], { confirm: true });
   const { file, keys } = await createKeyFile(password);
   keys.identitySecret.fill(0);
   keys.encryptionSecret.fill(0);
@@ -118,10 +120,21 @@ async function slashing(argv: string[]): Promise<void> {
   }
 }
 
-async function readPassword(file: string | undefined): Promise<string> {
-  if (!file) throw new UsageError("--password-file is required (interactive prompts are not supported yet)");
-  const password = (await readText(file, "password file")).replace(/\r?\n$/, "");
-  if (password.length < 8) throw new UsageError(`${file}: use a password of at least 8 characters`);
+/** From the file when one is named, else from the terminal (twice when a new password is being set). */
+async function readPassword(file: string | undefined, { confirm = false } = {}): Promise<string> {
+  const password = file ? (await readText(file, "password file")).replace(/\r?\n$/, "") : await promptPassword(confirm);
+  if (password.length < 8) throw new UsageError(`${file ?? "the password"}: use a password of at least 8 characters`);
+  return password;
+}
+
+async function promptPassword(confirm: boolean): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new UsageError("no --password-file given and no terminal to ask on; pass --password-file FILE");
+  }
+  const password = await readHidden(process.stdin, process.stderr, "password: ");
+  if (confirm && (await readHidden(process.stdin, process.stderr, "repeat the password: ")) !== password) {
+    throw new UsageError("the two passwords differ; nothing was written");
+  }
   return password;
 }
 
@@ -162,6 +175,7 @@ export function reportAndExit(error: unknown): void {
     error instanceof KeyFileError ||
     error instanceof InterchangeError ||
     error instanceof NodeConfigFileError ||
+    error instanceof PromptCancelledError ||
     error instanceof OperatorIdentityError;
   const message = known
     ? (error as Error).message

@@ -30,7 +30,8 @@ export interface Endpoint {
 export interface NodeConfigFile {
   readonly operatorId: bigint;
   readonly keyFile: string;
-  readonly passwordFile: string;
+  /** Absent: `start` asks on the terminal. */
+  readonly passwordFile?: string;
   readonly dataDir: string;
   readonly execution: {
     readonly rpcUrl: string;
@@ -72,7 +73,7 @@ export function parseNodeConfig(text: string, baseDir: string): NodeConfigFile {
   return {
     operatorId: BigInt(integer(root.operatorId, "operatorId", 1)),
     keyFile: path(root.keyFile, "keyFile"),
-    passwordFile: path(root.passwordFile, "passwordFile"),
+    ...(root.passwordFile === undefined ? {} : { passwordFile: path(root.passwordFile, "passwordFile") }),
     dataDir: path(root.dataDir, "dataDir"),
     execution: {
       rpcUrl: url(execution.rpcUrl, "execution.rpcUrl"),
