@@ -53,6 +53,39 @@ describe("slashing protection (EIP-3076 rules on a real SQLite file)", () => {
     expect(reason(att(7, 8))).toBeUndefined();
   });
 
+  it("a slot's batch: one commit, each item judged as if alone and after the ones before it", () => {
+    const path = dbPath();
+    const p = new SlashingProtection(openDatabase(path));
+    p.checkAndRecordAttestation({ pubkey: pubkey(1), sourceEpoch: 2, targetEpoch: 5, signingRoot: root(1) });
+    const a = (key: number, source: number, target: number, r: number) => ({
+      pubkey: pubkey(key),
+      sourceEpoch: source,
+      targetEpoch: target,
+      signingRoot: root(r),
+    });
+    const verdicts = p.checkAndRecordAttestations([
+      a(1, 2, 5, 1), // identical to the history: fine
+      a(1, 2, 5, 9), // double vote against the history
+      a(2, 3, 4, 1), // new validator
+      a(2, 3, 4, 2), // double vote against the item before it in this batch
+      a(3, 1, 8, 1),
+      a(3, 2, 7, 1), // surrounded by the one before it
+    ]);
+    expect(verdicts.map((v) => v?.reason ?? null)).toEqual([
+      null,
+      "DOUBLE_VOTE",
+      null,
+      "DOUBLE_VOTE",
+      null,
+      "SURROUNDED_VOTE",
+    ]);
+    // Refused items left no record; accepted ones are durable (a fresh connection sees them).
+    const again = new SlashingProtection(openDatabase(path));
+    expect(reason(() => again.checkAndRecordAttestation(a(2, 3, 4, 2)))).toBe("DOUBLE_VOTE");
+    expect(reason(() => again.checkAndRecordAttestation(a(3, 2, 7, 1)))).toBe("SURROUNDED_VOTE");
+    expect(reason(() => again.checkAndRecordAttestation(a(3, 1, 8, 1)))).toBeUndefined();
+  });
+
   it("property: the accepted history never holds a slashable pair", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(20), fc.nat(20), fc.nat(3)), { maxLength: 60 }), (attempts) => {

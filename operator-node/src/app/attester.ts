@@ -107,13 +107,10 @@ export class AttesterWorkflow {
     this.d.onEvent({ type: "decided", slot });
     this.decided.set(slot, decision.value);
     const partials: PartialSignature[] = [];
-    for (const vd of duties) {
-      const data = dataForCommittee(decision.value, vd.committeeIndex);
-      const signed = this.signAttestation(vd, data);
-      if (!signed) continue;
+    for (const { vd, data, root, signature } of this.signAttestations(duties, decision.value)) {
       this.pending.set(keyOf(PartialKind.attestation, slot, vd.pubkey), { duty: vd, data });
-      const partial = this.partial(PartialKind.attestation, slot, vd.pubkey, signed.signature);
-      this.d.sigagg.expect(partial.duty, vd.pubkey, signed.root);
+      const partial = this.partial(PartialKind.attestation, slot, vd.pubkey, signature);
+      this.d.sigagg.expect(partial.duty, vd.pubkey, root);
       partials.push(partial);
     }
     await this.share(partials);
@@ -122,14 +119,31 @@ export class AttesterWorkflow {
     );
   }
 
-  /** The slashable step: refused (and reported) rather than signed when it conflicts with our history. */
-  private signAttestation(
-    vd: AttesterDuty,
-    data: phase0.AttestationData,
-  ): { root: Uint8Array; signature: Uint8Array } | undefined {
-    const root = attestationSigningRoot(this.d.chain, data);
-    try {
-      const signature = this.d.signer.signAttestation(vd.pubkey, data.source.epoch, data.target.epoch, root);
+  /**
+   * The slashable step, for the whole slot in one durable commit: a validator whose attestation conflicts with our
+   * history is refused (and reported) rather than signed.
+   */
+  private signAttestations(duties: readonly AttesterDuty[], decided: Uint8Array) {
+    const items = duties.map((vd) => {
+      const data = dataForCommittee(decided, vd.committeeIndex);
+      return { vd, data, root: attestationSigningRoot(this.d.chain, data) };
+    });
+    const results = this.d.signer.signAttestations(
+      items.map(({ vd, data, root }) => ({
+        validatorPublicKey: vd.pubkey,
+        sourceEpoch: data.source.epoch,
+        targetEpoch: data.target.epoch,
+        signingRoot: root,
+      })),
+    );
+    const signed: { vd: AttesterDuty; data: phase0.AttestationData; root: Uint8Array; signature: Uint8Array }[] = [];
+    items.forEach(({ vd, data, root }, n) => {
+      const result = results[n]!;
+      if (result instanceof SlashableSigningError) {
+        this.d.log.warn("slashing protection refused an attestation", { slot: vd.slot, reason: result.reason });
+        this.d.onEvent({ type: "refused", validator: hex(vd.pubkey), slot: vd.slot, reason: result.reason });
+        return;
+      }
       this.d.onEvent({
         type: "signed",
         slot: vd.slot,
@@ -137,13 +151,9 @@ export class AttesterWorkflow {
         targetEpoch: data.target.epoch,
         signingRoot: hex(root),
       });
-      return { root, signature };
-    } catch (e) {
-      if (!(e instanceof SlashableSigningError)) throw e;
-      this.d.log.warn("slashing protection refused an attestation", { slot: vd.slot, reason: e.reason });
-      this.d.onEvent({ type: "refused", validator: hex(vd.pubkey), slot: vd.slot, reason: e.reason });
-      return undefined;
-    }
+      signed.push({ vd, data, root, signature: result });
+    });
+    return signed;
   }
 
   /** Selection proofs for every validator that attested; the combined proof says who aggregates. */

@@ -1,5 +1,5 @@
 import { SecretKey } from "@chainsafe/blst";
-import type { SlashingProtection } from "./slashing-protection.js";
+import type { SlashableSigningError, SlashingProtection } from "./slashing-protection.js";
 
 /**
  * Signs with this node's share of each validator, behind slashing protection: for slashable messages the check and
@@ -34,6 +34,30 @@ export class ShareSigner {
     const key = this.key(validatorPublicKey);
     this.protection.checkAndRecordAttestation({ pubkey: validatorPublicKey, sourceEpoch, targetEpoch, signingRoot });
     return key.sign(signingRoot).toBytes();
+  }
+
+  /**
+   * A slot's attestations at once: every check and record in one commit, then the signatures. For each item, the
+   * partial signature, or the `SlashableSigningError` that refused it.
+   */
+  signAttestations(
+    items: readonly {
+      validatorPublicKey: Uint8Array;
+      sourceEpoch: number;
+      targetEpoch: number;
+      signingRoot: Uint8Array;
+    }[],
+  ): (Uint8Array | SlashableSigningError)[] {
+    const keys = items.map((i) => this.key(i.validatorPublicKey));
+    const verdicts = this.protection.checkAndRecordAttestations(
+      items.map((i) => ({
+        pubkey: i.validatorPublicKey,
+        sourceEpoch: i.sourceEpoch,
+        targetEpoch: i.targetEpoch,
+        signingRoot: i.signingRoot,
+      })),
+    );
+    return verdicts.map((refusal, n) => refusal ?? keys[n]!.sign(items[n]!.signingRoot).toBytes());
   }
 
   signBlock(validatorPublicKey: Uint8Array, slot: number, signingRoot: Uint8Array): Uint8Array {

@@ -44,6 +44,7 @@ export interface AttestationSigning {
 export class SlashingProtection {
   private readonly recordBlock;
   private readonly recordAttestation;
+  private readonly recordAttestations;
 
   constructor(private readonly db: Db) {
     const blockAt = db.prepare<[Uint8Array, number], { signing_root: Uint8Array | null }>(
@@ -125,6 +126,20 @@ export class SlashingProtection {
       }
       insertAttestation.run(a.pubkey, a.sourceEpoch, a.targetEpoch, a.signingRoot);
     });
+
+    // Each check runs in its own savepoint (a nested transaction), so one refusal undoes only its own record; the
+    // whole slot commits once, with one fsync instead of one per validator.
+    this.recordAttestations = db.transaction((batch: readonly AttestationSigning[]) =>
+      batch.map((a) => {
+        try {
+          this.recordAttestation(a);
+          return null;
+        } catch (error) {
+          if (error instanceof SlashableSigningError) return error;
+          throw error;
+        }
+      }),
+    );
   }
 
   /** Throws `SlashableSigningError` or records the block durably; only then may a signature be released. */
@@ -134,6 +149,14 @@ export class SlashingProtection {
 
   checkAndRecordAttestation(attestation: AttestationSigning): void {
     this.recordAttestation.immediate(attestation);
+  }
+
+  /**
+   * The same rules for many attestations in one durable commit (a slot's worth): for each, null when it is recorded
+   * and may be signed, or the refusal. Later items see the earlier ones, as if checked one by one.
+   */
+  checkAndRecordAttestations(batch: readonly AttestationSigning[]): (SlashableSigningError | null)[] {
+    return this.recordAttestations.immediate(batch);
   }
 
   get database(): Db {
