@@ -1,12 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { splitSecret } from "@cohort/sdk";
-import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
-import { interopSecretKey } from "@lodestar/state-transition";
 import { ssz } from "@lodestar/types";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeStatus } from "../../src/api/status.js";
@@ -17,15 +13,13 @@ import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
 import { ShareSigner } from "../../src/signer/share-signer.js";
 import { SlashingProtection } from "../../src/signer/slashing-protection.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
+import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js";
 
 // A real Lodestar dev chain (minimal preset, 2-second slots) runs validators 0..3; validators 4..7 are distributed
 // validators of a 3-of-4 committee of operator nodes in this process, each with its own libp2p node, consensus
 // engine, SQLite slashing database and share signer. Member 3 is never started (f = 1).
-const DV_INDICES = [4, 5, 6, 7];
-const N = 4;
 const RUNNING = [0, 1, 2];
-const enc = new TextEncoder();
-const identity = (i: number) => sha256(enc.encode(`distributed-attestation-identity-${i}`));
+const identity = identityOf("distributed-attestation");
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -73,18 +67,8 @@ describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStu
     const dir = mkdtempSync(join(tmpdir(), "cohort-distributed-"));
     beacon = await startBeacon({ dataDir: join(dir, "beacon") });
     chain = await connectBeacon(beacon.url);
-    const perMember: { validatorPublicKey: Uint8Array; secret: Uint8Array }[][] = [[], [], [], []];
-    for (const index of DV_INDICES) {
-      const sk = interopSecretKey(index);
-      const secret = sk.toBytes();
-      const split = await splitSecret(secret, N);
-      secret.fill(0);
-      const publicKey = sk.toPublicKey().toBytes();
-      validators.push({ publicKey, sharePublicKeys: split.shares.map((s) => s.publicKey) });
-      for (const [k, s] of split.shares.entries())
-        perMember[k]!.push({ validatorPublicKey: publicKey, secret: s.secret });
-    }
-    const committee = Array.from({ length: N }, (_, i) => privateKeyFromRaw(identity(i)).publicKey.raw);
+    const { committee, perMember, validators: split } = await interopCommittee("distributed-attestation");
+    validators.push(...split);
     for (const member of RUNNING) {
       const db = openDatabase(join(dir, `node-${member}.sqlite`));
       dbs[member] = db;

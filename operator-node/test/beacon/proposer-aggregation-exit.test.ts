@@ -2,11 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PublicKey, Signature, verify } from "@chainsafe/blst";
-import { splitSecret } from "@cohort/sdk";
-import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
-import { interopSecretKey } from "@lodestar/state-transition";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeEvent } from "../../src/app/attester.js";
@@ -18,16 +14,14 @@ import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
 import { ShareSigner } from "../../src/signer/share-signer.js";
 import { SlashingProtection } from "../../src/signer/slashing-protection.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
+import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js";
 
 // A real Lodestar dev chain (phase0, minimal preset, 2-second slots, SHARD_COMMITTEE_PERIOD 0 so a fresh validator
 // may exit) runs validators 0..3; 4..7 are distributed validators of a 3-of-4 committee of operator nodes in this
 // process. Member 3 is never started (f = 1): every duty below completes with exactly the threshold.
-const DV_INDICES = [4, 5, 6, 7];
-const N = 4;
 const RUNNING = [0, 1, 2];
 const EXITING = 7;
-const enc = new TextEncoder();
-const identity = (i: number) => sha256(enc.encode(`proposer-identity-${i}`));
+const identity = identityOf("proposer");
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 
 let beacon: Beacon;
@@ -50,18 +44,8 @@ describe("block proposals, aggregation with consensus and a voluntary exit: 3 of
     const dir = mkdtempSync(join(tmpdir(), "cohort-proposer-"));
     beacon = await startBeacon({ dataDir: join(dir, "beacon"), params: { SHARD_COMMITTEE_PERIOD: 0 } });
     chain = await connectBeacon(beacon.url);
-    const perMember: { validatorPublicKey: Uint8Array; secret: Uint8Array }[][] = [[], [], [], []];
-    for (const index of DV_INDICES) {
-      const sk = interopSecretKey(index);
-      const secret = sk.toBytes();
-      const split = await splitSecret(secret, N);
-      secret.fill(0);
-      const publicKey = sk.toPublicKey().toBytes();
-      validators.push({ publicKey, sharePublicKeys: split.shares.map((s) => s.publicKey) });
-      for (const [k, s] of split.shares.entries())
-        perMember[k]!.push({ validatorPublicKey: publicKey, secret: s.secret });
-    }
-    const committee = Array.from({ length: N }, (_, i) => privateKeyFromRaw(identity(i)).publicKey.raw);
+    const { committee, perMember, validators: split } = await interopCommittee("proposer");
+    validators.push(...split);
     for (const member of RUNNING) {
       const db = openDatabase(join(dir, `node-${member}.sqlite`));
       dbs[member] = db;

@@ -3,12 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { splitSecret } from "@cohort/sdk";
-import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
-import { interopSecretKey } from "@lodestar/state-transition";
 import { ssz } from "@lodestar/types";
-import { sha256 } from "@noble/hashes/sha2.js";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
@@ -21,15 +17,13 @@ import { SlashingProtection } from "../../src/signer/slashing-protection.js";
 import { ConsensusStateStore } from "../../src/store/consensus-state.js";
 import { openDatabase } from "../../src/store/database.js";
 import type { ChildNodeConfig, FromChild } from "../support/node-child.js";
+import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js";
 
 // A real Lodestar dev chain runs validators 0..3 (50% of the stake: it cannot finalize alone); validators 4..7 are
 // distributed validators of a 3-of-4 committee. Members 0..2 run in this process; member 3 runs in a child process
 // that the test SIGKILLs (no graceful step of any kind) and starts again on the same SQLite file.
-const DV_INDICES = [4, 5, 6, 7];
-const N = 4;
 const CHILD = 3;
-const enc = new TextEncoder();
-const identity = (i: number) => sha256(enc.encode(`restart-identity-${i}`));
+const identity = identityOf("restart");
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 const childScript = fileURLToPath(new URL("../support/node-child.ts", import.meta.url));
@@ -203,17 +197,10 @@ describe("restarts against a real Lodestar chain: member 3 SIGKILLed right after
     dir = mkdtempSync(join(tmpdir(), "cohort-restart-"));
     beacon = await startBeacon({ dataDir: join(dir, "beacon") });
     chain = await connectBeacon(beacon.url);
-    for (const index of DV_INDICES) {
-      const sk = interopSecretKey(index);
-      const secret = sk.toBytes();
-      const split = await splitSecret(secret, N);
-      secret.fill(0);
-      const publicKey = sk.toPublicKey().toBytes();
-      validators.push({ publicKey, sharePublicKeys: split.shares.map((s) => s.publicKey) });
-      for (const [k, s] of split.shares.entries())
-        perMember[k]!.push({ validatorPublicKey: publicKey, secret: s.secret });
-    }
-    committee = Array.from({ length: N }, (_, i) => privateKeyFromRaw(identity(i)).publicKey.raw);
+    const fixture = await interopCommittee("restart");
+    validators.push(...fixture.validators);
+    for (const [k, shares] of fixture.perMember.entries()) perMember[k]!.push(...shares);
+    committee = fixture.committee;
     for (const member of [0, 1, 2]) {
       const db = openDatabase(dbPaths[member]!());
       const node = await startOperatorNode({
