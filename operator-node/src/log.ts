@@ -26,3 +26,8 @@ export function jsonLogger(component: string, write: (line: string) => void = (l
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** An error as one log-safe line: its name and the first line of its message (viem's run to many lines). */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : String(error);
+}

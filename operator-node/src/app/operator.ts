@@ -22,7 +22,7 @@ import { ChainSync, sleep } from "../chain/sync.js";
 import type { NodeConfigFile } from "../config/node-config.js";
 import { type BeaconChain, connectBeacon } from "../duties/beacon.js";
 import type { NodeKeys } from "../keys/key-file.js";
-import type { Logger } from "../log.js";
+import { type Logger, reasonOf } from "../log.js";
 import { MiniPoolService } from "../pool/minipools.js";
 import { OracleReporter } from "../pool/oracle.js";
 import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
@@ -305,5 +305,3 @@ function multiaddr(host: string, port: number): string {
   const proto = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? "ip4" : host.includes(":") ? "ip6" : "dns4";
   return `/${proto}/${host}/tcp/${port}`;
 }
-
-const reasonOf = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}` : String(e));

@@ -1,6 +1,6 @@
 import { CohortError, openShare, zeroize } from "@cohort/sdk";
 import type { Address, PublicClient } from "viem";
-import { type Logger, silentLogger } from "../log.js";
+import { type Logger, reasonOf, silentLogger } from "../log.js";
 import type { ChainState } from "../store/chain-state.js";
 import { decodeRegistryLogs, type RegistryEvent } from "./events.js";
 
@@ -167,7 +167,7 @@ export class ChainSync {
 
 function describe(error: unknown): string {
   if (error instanceof CohortError) return `${error.code}: ${error.shortMessage}`;
-  return error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : "unknown error";
+  return error instanceof Error ? reasonOf(error) : "unknown error";
 }
 
 const hexOf = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;

@@ -5,7 +5,7 @@ import { CohortError } from "@cohort/sdk";
 import { OperatorIdentityError, runOperator } from "../app/operator.js";
 import { NodeConfigFileError, parseNodeConfig } from "../config/node-config.js";
 import { createKeyFile, KeyFileError, loadKeyFile, publicKeysOf } from "../keys/key-file.js";
-import { jsonLogger } from "../log.js";
+import { jsonLogger, reasonOf } from "../log.js";
 import { exportInterchange, InterchangeError, importInterchange } from "../signer/interchange.js";
 import { openDatabase } from "../store/database.js";
 import { PromptCancelledError, readHidden } from "./prompt.js";
@@ -181,7 +181,7 @@ export function reportAndExit(error: unknown): void {
     ? (error as Error).message
     : error instanceof CohortError
       ? error.shortMessage
-      : `unexpected error: ${error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : "unknown"}`;
+      : `unexpected error: ${error instanceof Error ? reasonOf(error) : "unknown"}`;
   process.stderr.write(`cohort-node: ${message}\n`);
   process.exitCode = 1;
 }

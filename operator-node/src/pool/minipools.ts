@@ -24,7 +24,7 @@ import {
 import type { OpenedValidatorShare, ServedValidator } from "../chain/committees.js";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
 import { openDkgChannel, runDkg, sealDkgShare } from "../dkg/index.js";
-import type { Logger } from "../log.js";
+import { type Logger, reasonOf } from "../log.js";
 import { P2PNode } from "../p2p/transport.js";
 import type { MiniPoolRecord, MiniPoolStore } from "../store/minipools.js";
 
@@ -327,5 +327,4 @@ function nextState(m: MiniPoolRecord, event: MiniPoolEvent): MiniPoolRecord | un
 }
 
 const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString("hex")}`;
-const reasonOf = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message.split("\n")[0]}` : String(e));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
