@@ -117,7 +117,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
       if (running.has(key) || stopped) continue;
       try {
         const withApi = ![...running.values()].some((r) => r.node.apiUrl);
-        const node = await startCommittee(spec, { cfg, keys, chainId, protection, safetyStore, db, log, withApi });
+        const node = await startCommittee(spec, { cfg, keys, chainId, protection, safetyStore, log, withApi });
         running.set(key, { fingerprint: committeeFingerprint(spec), node });
         log.info("committee started", { committee: key, member: spec.member, validators: spec.validators.length });
       } catch (error) {
@@ -191,7 +191,6 @@ interface CommitteeContext {
   readonly chainId: bigint;
   readonly protection: SlashingProtection;
   readonly safetyStore: ConsensusStateStore;
-  readonly db: Db;
   readonly log: Logger;
   readonly withApi: boolean;
 }
@@ -201,15 +200,19 @@ async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promi
   const shares: ValidatorShare[] = [];
   const validators: CommitteeValidator[] = [];
   let threshold = 0;
-  for (const v of spec.validators) {
-    const opened = await v.open();
-    shares.push({ validatorPublicKey: v.publicKey, secret: opened.secret });
-    validators.push({ publicKey: v.publicKey, sharePublicKeys: opened.sharePublicKeys });
-    threshold = opened.threshold;
+  let signer: ShareSigner;
+  try {
+    for (const v of spec.validators) {
+      const opened = await v.open();
+      shares.push({ validatorPublicKey: v.publicKey, secret: opened.secret });
+      validators.push({ publicKey: v.publicKey, sharePublicKeys: opened.sharePublicKeys });
+      threshold = opened.threshold;
+    }
+    signer = new ShareSigner(ctx.protection, shares);
+  } finally {
+    // ShareSigner zeroizes what it loads; this also covers the shares opened before a later one failed to open.
+    for (const s of shares) zeroize(s.secret);
   }
-  // ShareSigner loads each secret into blst and zeroizes the bytes.
-  const signer = new ShareSigner(ctx.protection, shares);
-  for (const s of shares) zeroize(s.secret);
   const { listen, peers } = network(cfg, spec.operatorIds, committeePortOffset(spec.operatorIds, HALF_SPAN));
   return startOperatorNode({
     member: spec.member,

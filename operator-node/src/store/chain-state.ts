@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { type Db, readMeta, writeMeta } from "./database.js";
+import { type Db, readCheckpoint, writeCheckpoint } from "./database.js";
 
 export type ValidatorStatus = "active" | "exit_requested" | "liquidated" | "removed" | "moved" | "refused";
 
@@ -44,12 +44,11 @@ export class ChainState {
   constructor(readonly db: Db) {}
 
   checkpoint(): bigint | undefined {
-    const value = readMeta(this.db, CHECKPOINT);
-    return value === undefined ? undefined : BigInt(value);
+    return readCheckpoint(this.db, CHECKPOINT);
   }
 
   setCheckpoint(block: bigint): void {
-    writeMeta(this.db, CHECKPOINT, block.toString());
+    writeCheckpoint(this.db, CHECKPOINT, block);
   }
 
   upsertOperator(o: OperatorRecord): void {

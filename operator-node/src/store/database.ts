@@ -72,13 +72,23 @@ function migrate(db: Db): void {
 }
 
 /** A value of the `meta` table (sync checkpoints and the like), or undefined before the first write. */
-export function readMeta(db: Db, key: string): string | undefined {
+function readMeta(db: Db, key: string): string | undefined {
   return db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(key)?.value;
 }
 
-export function writeMeta(db: Db, key: string, value: string): void {
+function writeMeta(db: Db, key: string, value: string): void {
   db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
     key,
     value,
   );
+}
+
+/** A block-number checkpoint kept in `meta` (each event sync has its own key). */
+export function readCheckpoint(db: Db, key: string): bigint | undefined {
+  const value = readMeta(db, key);
+  return value === undefined ? undefined : BigInt(value);
+}
+
+export function writeCheckpoint(db: Db, key: string, block: bigint): void {
+  writeMeta(db, key, block.toString());
 }

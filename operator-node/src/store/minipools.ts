@@ -1,4 +1,4 @@
-import { type Db, readMeta, writeMeta } from "./database.js";
+import { type Db, readCheckpoint, writeCheckpoint } from "./database.js";
 
 /** A mini-pool's life as the contract tells it (MiniPoolState), lower-cased. */
 export type MiniPoolPhase = "awaiting_dkg" | "ready" | "active" | "failed" | "cancelled" | "exited";
@@ -58,12 +58,11 @@ export class MiniPoolStore {
   constructor(readonly db: Db) {}
 
   checkpoint(): bigint | undefined {
-    const value = readMeta(this.db, CHECKPOINT);
-    return value === undefined ? undefined : BigInt(value);
+    return readCheckpoint(this.db, CHECKPOINT);
   }
 
   setCheckpoint(block: bigint): void {
-    writeMeta(this.db, CHECKPOINT, block.toString());
+    writeCheckpoint(this.db, CHECKPOINT, block);
   }
 
   put(m: MiniPoolRecord): void {
