@@ -76,12 +76,18 @@ export interface OracleReporterConfig {
 
 export class OracleReporter {
   private oracle: Address | undefined;
+  /** The last report epoch that needs nothing more from this node. */
+  private settled: bigint | undefined;
 
   constructor(private readonly cfg: OracleReporterConfig) {}
 
   /** Reports once for the current period when this operator is due to; returns the report sent, if any. */
   async tick(): Promise<OracleReport | undefined> {
     const { client, miniPools, operatorId } = this.cfg;
+    const epoch = reportEpoch(Math.floor(slotAt(this.cfg.beacon, Date.now()) / SLOTS_PER_EPOCH), this.cfg.periodEpochs);
+    // Nothing more can be due for a settled epoch (the contract's last epoch and our report only ever move forward),
+    // so the node's poll loop asks the chain nothing until the next period.
+    if (epoch === this.settled) return undefined;
     const served = await client.readContract({
       address: miniPools,
       abi: cohortMiniPoolsAbi,
@@ -90,19 +96,21 @@ export class OracleReporter {
     });
     if (served === 0n) return undefined;
     this.oracle ??= await client.readContract({ address: miniPools, abi: cohortMiniPoolsAbi, functionName: "oracle" });
-    const epoch = reportEpoch(Math.floor(slotAt(this.cfg.beacon, Date.now()) / SLOTS_PER_EPOCH), this.cfg.periodEpochs);
     const last = await client.readContract({ address: this.oracle, abi: cohortOracleAbi, functionName: "lastEpoch" });
-    if (epoch <= last) return undefined;
-    const mine = await client.readContract({
-      address: this.oracle,
+    const due = epoch > last && BigInt(await this.reportOf(epoch)) === 0n;
+    const report = due ? buildReport(epoch, await this.validators(epoch)) : undefined;
+    if (report) await this.submit(report);
+    this.settled = epoch;
+    return report;
+  }
+
+  private reportOf(epoch: bigint) {
+    return this.cfg.client.readContract({
+      address: this.oracle!,
       abi: cohortOracleAbi,
       functionName: "reportOf",
-      args: [epoch, operatorId],
+      args: [epoch, this.cfg.operatorId],
     });
-    if (BigInt(mine) !== 0n) return undefined;
-    const report = buildReport(epoch, await this.validators(epoch));
-    await this.submit(report);
-    return report;
   }
 
   private async validators(epoch: bigint): Promise<ReportedValidator[]> {
