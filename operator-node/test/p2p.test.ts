@@ -9,6 +9,7 @@ import { createLibp2p } from "libp2p";
 import { afterEach, describe, expect, it } from "vitest";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../src/consensus/crypto.js";
 import { ConsensusEngine } from "../src/consensus/engine.js";
+import { COMMITTEE_ID_BYTES } from "../src/p2p/host.js";
 import { type Channel, FrameTooLargeError, P2PNode } from "../src/p2p/transport.js";
 
 const enc = new TextEncoder();
@@ -88,7 +89,7 @@ describe("p2p transport over real loopback sockets", () => {
     });
     let refused = false;
     try {
-      const s = await stranger.dialProtocol(multiaddr(a.node.listenAddrs()[0]!), "/cohort/test/1");
+      const s = await stranger.dialProtocol(multiaddr(a.node.listenAddrs()[0]!), "/cohort/test/2");
       const lp = lpStream(s);
       await lp.write(enc.encode("let me in"));
       await lp.read(); // a denied dialer only notices here
@@ -106,9 +107,9 @@ describe("p2p transport over real loopback sockets", () => {
     connectAll([a.node, b.node]);
     expect(() => a.ch.send(1, new Uint8Array(MAX + 1), 1n)).toThrow(FrameTooLargeError);
     // A member that bypasses its own check: write an oversized frame on a raw stream.
-    const s = await a.node.libp2p.dialProtocol(multiaddr(b.node.listenAddrs()[0]!), "/cohort/test/1");
+    const s = await a.node.libp2p.dialProtocol(multiaddr(b.node.listenAddrs()[0]!), "/cohort/test/2");
     const lp = lpStream(s, { maxDataLength: 10 * MAX });
-    await lp.write(new Uint8Array(MAX + 1));
+    await lp.write(new Uint8Array(MAX + COMMITTEE_ID_BYTES + 1)); // over the payload limit plus the committee id
     await waitFor(() => b.ch.stats.rejectedStreams === 1);
     expect(b.got).toEqual([]);
     // The channel still works afterwards.
