@@ -4,9 +4,9 @@
  * in the sdk.
  */
 import { randomBytes } from "node:crypto";
+import { thresholdOf } from "@cohort/sdk/committee/size";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
 
-export const thresholdOf = (n: number): number => 2 * ((n - 1) / 3) + 1;
 export const payloadLength = (n: number): number => 6 + 96 + 48 * thresholdOf(n) + 48 * n + 80 * n;
 
 export function randomPublicKey(): Hex {

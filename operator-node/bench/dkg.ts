@@ -7,6 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { thresholdOf } from "@cohort/sdk";
 import { executionWithdrawalCredentials, GENESIS_FORK_VERSIONS } from "@cohort/sdk/deposit/deposit";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../src/consensus/crypto.js";
@@ -90,7 +91,7 @@ async function ceremonies(n: number): Promise<void> {
 
 console.log(`DKG benchmarks — node ${process.version}`);
 for (const n of args.n.split(",").map(Number)) {
-  const t = 2 * ((n - 1) / 3) + 1;
+  const t = thresholdOf(n);
   console.log(`\nn = ${n}, t = ${t}`);
   await arithmetic(n, t);
   await ceremonies(n);

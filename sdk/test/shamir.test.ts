@@ -6,7 +6,6 @@ import {
   CURVE_ORDER,
   InvalidArgumentError,
   randomScalar,
-  shareIndexOf,
   splitSecret,
   thresholdOf,
   verifySecretShare,
@@ -14,17 +13,6 @@ import {
 } from "../src/index.js";
 import { validatorKey } from "./helpers.js";
 import { bigintFromBytes, bytesFromBigint, nobleInterpolateSecret, noblePublicKey } from "./reference.js";
-
-describe("committee rules", () => {
-  it("t = 2f+1 for n = 3f+1", () => {
-    expect(COMMITTEE_SIZES.map(thresholdOf)).toEqual([3, 5, 7, 9]);
-  });
-
-  it("share index is the 1-based position in the ascending id list", () => {
-    expect(shareIndexOf([2n, 7n, 40n, 41n], 40n)).toBe(3);
-    expect(() => shareIndexOf([2n, 7n, 40n, 41n], 5n)).toThrow(InvalidArgumentError);
-  });
-});
 
 describe("splitSecret", () => {
   for (const n of COMMITTEE_SIZES) {

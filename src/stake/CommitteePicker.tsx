@@ -1,8 +1,7 @@
+import { COMMITTEE_SIZES, thresholdOf } from "@cohort/sdk/committee/size";
 import { VerifiedBadge } from "../operators/Badges";
 import { feePerYear, formatToken } from "../operators/format";
 import type { FeeToken, OperatorRow } from "../operators/useOperators";
-
-export const COMMITTEE_SIZES = [4, 7, 10, 13] as const;
 
 interface Props {
   operators: OperatorRow[];
@@ -40,7 +39,7 @@ export function CommitteePicker({ operators, token, size, onSize, selected, onSe
         >
           {COMMITTEE_SIZES.map((n) => (
             <option key={n} value={n}>
-              {n} operators ({Math.floor((n - 1) / 3) * 2 + 1} must sign)
+              {n} operators ({thresholdOf(n)} must sign)
             </option>
           ))}
         </select>

@@ -1,9 +1,9 @@
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from "../bls/constants.js";
 import { parseHex } from "../bytes.js";
+import { isCommitteeSize, thresholdOf } from "../committee/size.js";
 import { ENC_LENGTH, SHARE_CIPHERTEXT_LENGTH } from "../encryption/hpke.js";
 import { CohortError } from "../errors.js";
-import { isCommitteeSize, thresholdOf } from "../shamir/committee.js";
 
 export const KEYSHARES_FILE_VERSION = "cohort-keyshares/1";
 

@@ -1,7 +1,7 @@
 import { hexToBytes } from "viem";
 import { zeroize } from "../bytes.js";
+import { shareIndexOfOperator } from "../committee/size.js";
 import { decryptShare } from "../encryption/hpke.js";
-import { shareIndexOf } from "../shamir/committee.js";
 import { verifySecretShare } from "../shamir/split.js";
 import { KeysharesVerificationError, type Registration, verifyRegistration } from "./verify.js";
 
@@ -26,7 +26,7 @@ export async function openShare(
   encryptionSecretKey: Uint8Array,
 ): Promise<OpenedShare> {
   const payload = await verifyRegistration(registration);
-  const index = shareIndexOf(registration.operatorIds, operatorId);
+  const index = shareIndexOfOperator(registration.operatorIds, operatorId);
   const secret = await decryptShare(encryptionSecretKey, payload.encryptedShares[index - 1]!, {
     chainId: registration.chainId,
     registry: hexToBytes(registration.registry),

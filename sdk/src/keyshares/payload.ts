@@ -1,8 +1,8 @@
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from "../bls/constants.js";
 import { concatBytes } from "../bytes.js";
+import { type CommitteeSize, isCommitteeSize, thresholdOf } from "../committee/size.js";
 import { ENC_LENGTH, type EncryptedShare, SHARE_CIPHERTEXT_LENGTH } from "../encryption/hpke.js";
 import { CohortError, InvalidArgumentError } from "../errors.js";
-import { type CommitteeSize, isCommitteeSize, thresholdOf } from "../shamir/committee.js";
 
 /**
  * The keyshares payload, v1: what a registration transaction carries and its event re-emits. Fixed-width fields

@@ -1,9 +1,9 @@
 import { type Address, bytesToHex, getAddress, hexToBytes } from "viem";
 import { isValidPublicKey } from "../bls/engine.js";
 import { equalBytes } from "../bytes.js";
+import { assertCommittee } from "../committee/size.js";
 import { CohortError } from "../errors.js";
 import { verifyOwnership } from "../ownership/proof.js";
-import { assertCommittee } from "../shamir/committee.js";
 import { verifyShareAgainstCommitments } from "../shamir/split.js";
 import type { ValidatorKeyshares } from "./file.js";
 import { decodePayload, type KeysharesPayload } from "./payload.js";
