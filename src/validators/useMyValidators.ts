@@ -1,3 +1,4 @@
+import { operatorSetKey } from "@cohort/sdk/committee/ids";
 import { useQuery } from "@tanstack/react-query";
 import type { Address, Hex, PublicClient } from "viem";
 import { cohortRegistryAbi } from "../chain/contracts";
@@ -18,6 +19,7 @@ export interface CommitteeOperator {
 }
 
 export interface MyCommittee {
+  /** The operator set as "1-2-3-4" (`operatorSetKey`); with the owner it names one registry account. */
   key: string;
   operatorIds: readonly bigint[];
   operators: CommitteeOperator[];
@@ -32,8 +34,6 @@ export interface MyCommittee {
   /** Fee-token wei the committee pays per block: (Σ operator fees + network fee) × validators. */
   burnPerBlock: bigint;
 }
-
-export const committeeKey = (ids: readonly bigint[]) => ids.join(",");
 
 type Ordered = { blockNumber: bigint | null; logIndex: number | null };
 const byChainOrder = (a: Ordered, b: Ordered) =>
@@ -75,7 +75,7 @@ async function readValidators(
   const committees = new Map<string, readonly bigint[]>();
   for (const e of events) {
     for (const ids of [e.args.operatorIds, "oldOperatorIds" in e.args ? e.args.oldOperatorIds : undefined]) {
-      if (ids) committees.set(committeeKey(ids), ids);
+      if (ids) committees.set(operatorSetKey(ids), ids);
     }
     const publicKey = e.args.publicKey!.toLowerCase() as Hex;
     if (e.kind === "added") {
@@ -117,7 +117,7 @@ async function readCommittee(
   const requiredCollateral = await read<bigint>("requiredCollateral", [operatorIds, BigInt(validatorCount)]);
   const feeSum = operators.reduce((sum, op) => sum + op.fee, networkFee);
   return {
-    key: committeeKey(operatorIds),
+    key: operatorSetKey(operatorIds),
     operatorIds,
     operators,
     validators,
@@ -144,7 +144,7 @@ export function useMyValidators(owner: Address | undefined) {
       ]);
       const groups = new Map<string, MyValidator[]>();
       for (const v of validators) {
-        const key = committeeKey(v.operatorIds);
+        const key = operatorSetKey(v.operatorIds);
         groups.set(key, [...(groups.get(key) ?? []), v]);
       }
       const all = await Promise.all(
