@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -48,8 +48,9 @@ describe("cohort-keys CLI (built sdk, real files)", () => {
     const args = ["split", "--keystore", join(dir, "keystore-0.json"), "--keystore", join(dir, "keystore-1.json")];
     const res = await cli([...args, "--password-file", join(dir, "password.txt"), ...base, "--out", out]);
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/\[1\/2\].*decrypting/);
-    expect(res.stderr).toMatch(/\[2\/2\].*splitting/);
+    expect(res.stderr).toMatch(/decrypting 2 keystore\(s\) on \d+ thread/);
+    expect(res.stderr).toMatch(/\[1\/2\].*decrypted, split and encrypted/);
+    expect(res.stderr).toMatch(/\[2\/2\].*decrypted, split and encrypted/);
     const file = parseKeysharesFile(await readFile(out, "utf8"));
     expect(file.validators.map((v) => v.nonce)).toEqual([5, 6]);
     const all = `${res.stdout}${res.stderr}${await readFile(out, "utf8")}`;
@@ -98,5 +99,18 @@ describe("cohort-keys CLI (built sdk, real files)", () => {
       expect(res.stderr).not.toContain(PASSWORD);
       expect((await readdir(dir)).filter((f) => f.includes("never"))).toEqual([]);
     }
+  });
+
+  it("runs from a fresh install, before any build: the bin falls back to the TypeScript source", async () => {
+    // A copy of the package with src but no dist, as right after `npm ci` on a fresh clone.
+    const fresh = await mkdtemp(join(tmpdir(), "cohort-keys-fresh-"));
+    const root = new URL("../..", import.meta.url).pathname;
+    await mkdir(join(fresh, "sdk", "bin"), { recursive: true });
+    await copyFile(CLI, join(fresh, "sdk", "bin", "cohort-keys.js"));
+    await symlink(join(root, "sdk", "src"), join(fresh, "sdk", "src"));
+    await symlink(join(root, "node_modules"), join(fresh, "node_modules"));
+    const res = await run(process.execPath, [join(fresh, "sdk", "bin", "cohort-keys.js"), "--help"]);
+    expect(res.stdout).toMatch(/^usage:\n\s+cohort-keys split --keystore FILE/);
+    expect(res.stderr).toBe("");
   });
 });

@@ -1,16 +1,24 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Address, getAddress, isAddress } from "viem";
+import { nativeBls } from "../bls/native.js";
 import { parseHex, zeroize } from "../bytes.js";
+import { assertCommittee } from "../committee/size.js";
 import { ENCRYPTION_KEY_LENGTH } from "../encryption/hpke.js";
 import { CohortError } from "../errors.js";
 import { buildKeyshares, type KeysharesOperator } from "../keyshares/build.js";
-import { parseKeysharesFile, serializeKeysharesFile, toKeysharesFile } from "../keyshares/file.js";
+import {
+  parseKeysharesFile,
+  serializeKeysharesFile,
+  toKeysharesFile,
+  type ValidatorKeyshares,
+} from "../keyshares/file.js";
 import { verifyValidatorKeyshares } from "../keyshares/verify.js";
-import { decryptKeystore, parseKeystore } from "../keystore/decrypt.js";
-import { assertCommittee } from "../shamir/committee.js";
+import { parseKeystore } from "../keystore/decrypt.js";
+import { decryptKeystoreNative, KdfPool } from "../keystore/node.js";
 
 /** A failure the user can fix: printed as one line `cohort-keys: <where>: <problem>` and exit code 1. */
 class UsageError extends Error {}
@@ -23,6 +31,10 @@ const USAGE = `usage:
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   if (command === "split") return split(rest);
   if (command === "verify") return verify(rest);
   throw new UsageError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
@@ -56,20 +68,44 @@ async function split(argv: string[]): Promise<void> {
   const password = await readPassword(passwordFile);
   // Read and shape-check every keystore before the first slow KDF, so a typo in file 37 fails in a second.
   const parsed = await Promise.all(keystores.map(async (file) => ({ file, keystore: await readKeystore(file) })));
-  const validators = [];
-  for (const [i, { file, keystore }] of parsed.entries()) {
-    progress(`[${i + 1}/${parsed.length}] ${basename(file)}: decrypting…`);
-    const key = await decryptKeystore(keystore, password).catch((error: unknown) => {
-      throw fileError(file, error);
-    });
-    try {
+  const validators: ValidatorKeyshares[] = new Array(parsed.length);
+  const pool = new KdfPool(Math.min(availableParallelism(), parsed.length));
+  progress(`decrypting ${parsed.length} keystore(s) on ${pool.size} thread(s), one per core…`);
+  let next = 0;
+  let finished = 0;
+  let failed = false;
+  // Each lane decrypts (native KDF, off the main thread) then builds; lanes overlap one's build with the others' KDF.
+  const lane = async () => {
+    while (!failed && next < parsed.length) {
+      const i = next++;
+      const { file, keystore } = parsed[i]!;
+      const key = await decryptKeystoreNative(keystore, password, pool).catch((error: unknown) => {
+        failed = true;
+        throw fileError(file, error);
+      });
+      try {
+        validators[i] = await buildKeyshares({
+          ...key,
+          operators,
+          owner,
+          registry,
+          chainId,
+          nonce: nonce + BigInt(i),
+          bls: nativeBls,
+        });
+      } finally {
+        zeroize(key.secretKey);
+      }
+      finished++;
       progress(
-        `[${i + 1}/${parsed.length}] ${basename(file)}: splitting and encrypting for ${operators.length} operators…`,
+        `[${finished}/${parsed.length}] ${basename(file)}: decrypted, split and encrypted for ${operators.length} operators`,
       );
-      validators.push(await buildKeyshares({ ...key, operators, owner, registry, chainId, nonce: nonce + BigInt(i) }));
-    } finally {
-      zeroize(key.secretKey);
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: pool.size }, lane));
+  } finally {
+    await pool.close();
   }
   await writeAtomically(out, serializeKeysharesFile(toKeysharesFile(validators)));
   progress(

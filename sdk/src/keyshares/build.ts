@@ -1,10 +1,10 @@
 import { type Address, bytesToHex, getAddress, hexToBytes } from "viem";
-import { publicKeyOf } from "../bls/engine.js";
+import { type BlsBackend, wasmBls } from "../bls/backend.js";
 import { equalBytes, zeroize } from "../bytes.js";
+import { assertCommittee, type CommitteeSize } from "../committee/size.js";
 import { encryptShare } from "../encryption/hpke.js";
 import { InvalidArgumentError } from "../errors.js";
-import { signOwnership } from "../ownership/proof.js";
-import { assertCommittee, type CommitteeSize } from "../shamir/committee.js";
+import { ownershipMessage } from "../ownership/proof.js";
 import type { RandomBytes } from "../shamir/random.js";
 import { splitSecret } from "../shamir/split.js";
 import type { ValidatorKeyshares } from "./file.js";
@@ -27,6 +27,8 @@ export interface BuildKeysharesParams {
   chainId: bigint;
   registry: Address;
   random?: RandomBytes;
+  /** Node passes `nativeBls` from `@cohort/sdk/bls/native`; the default is herumi's WASM, which browsers need. */
+  bls?: BlsBackend;
 }
 
 /**
@@ -37,12 +39,13 @@ export async function buildKeyshares(params: BuildKeysharesParams): Promise<Vali
   const operators = [...params.operators].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const operatorIds = operators.map((o) => o.id);
   assertCommittee(operatorIds);
-  if (!equalBytes(await publicKeyOf(params.secretKey), params.publicKey)) {
+  const bls = params.bls ?? wasmBls;
+  if (!equalBytes(await bls.publicKeyOf(params.secretKey), params.publicKey)) {
     throw new InvalidArgumentError("the secret key does not belong to the given public key");
   }
   const registry = getAddress(params.registry);
   const owner = getAddress(params.owner);
-  const split = await splitSecret(params.secretKey, operators.length as CommitteeSize, params.random);
+  const split = await splitSecret(params.secretKey, operators.length as CommitteeSize, params.random, bls.splitGroup);
   let encryptedShares: Awaited<ReturnType<typeof encryptShare>>[];
   try {
     encryptedShares = await Promise.all(
@@ -58,12 +61,10 @@ export async function buildKeyshares(params: BuildKeysharesParams): Promise<Vali
   } finally {
     zeroize(...split.shares.map((s) => s.secret));
   }
-  const ownershipSignature = await signOwnership(params.secretKey, {
-    chainId: params.chainId,
-    registry,
-    owner,
-    nonce: params.nonce,
-  });
+  const ownershipSignature = await bls.sign(
+    params.secretKey,
+    ownershipMessage({ chainId: params.chainId, registry, owner, nonce: params.nonce }),
+  );
   const sharePublicKeys = split.shares.map((s) => s.publicKey);
   const payload = encodePayload({
     committeeSize: operators.length as CommitteeSize,

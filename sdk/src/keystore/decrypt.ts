@@ -1,5 +1,5 @@
 import { decrypt, type IKeystore, schemaValidationErrors } from "@chainsafe/bls-keystore";
-import { publicKeyOf } from "../bls/engine.js";
+import { type BlsBackend, wasmBls } from "../bls/backend.js";
 import { bytesToHex, zeroize } from "../bytes.js";
 import { InvalidArgumentError } from "../errors.js";
 import {
@@ -74,9 +74,21 @@ export async function decryptKeystore(
     if (error instanceof Error && /invalid password/i.test(error.message)) throw new WrongPasswordError();
     throw new UnsupportedKeystoreError(`cannot decrypt (${error instanceof Error ? error.message : "unknown error"})`);
   }
+  return checkSecretAgainstPubkey(keystore, secretKey, wasmBls);
+}
+
+/**
+ * The secret inside must be a BLS key whose public key is the keystore's declared `pubkey`: a checksum only
+ * proves the password, not that the file was not assembled from two keys. Zeroizes the secret when it refuses.
+ */
+export async function checkSecretAgainstPubkey(
+  keystore: Keystore,
+  secretKey: Uint8Array,
+  bls: BlsBackend,
+): Promise<DecryptedKeystore> {
   let publicKey: Uint8Array;
   try {
-    publicKey = await publicKeyOf(secretKey);
+    publicKey = await bls.publicKeyOf(secretKey);
   } catch (error) {
     zeroize(secretKey);
     if (error instanceof InvalidArgumentError) throw new NotAKeystoreError("the secret inside is not a BLS key");

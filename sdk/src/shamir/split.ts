@@ -1,7 +1,7 @@
 import { type BlsModule, loadBls, secretKeyFromBytes, type WasmSecretKey } from "../bls/engine.js";
 import { equalBytes, zeroize } from "../bytes.js";
+import { type CommitteeSize, isCommitteeSize, thresholdOf } from "../committee/size.js";
 import { InvalidArgumentError } from "../errors.js";
-import { type CommitteeSize, isCommitteeSize, thresholdOf } from "./committee.js";
 import { cryptoRandomBytes, isValidScalar, type RandomBytes, randomScalar } from "./random.js";
 
 export interface SecretShare {
@@ -25,10 +25,30 @@ export interface SplitResult {
  * share i = f(i). The polynomial lives in WASM memory (herumi's `SecretKey.share` evaluates it) and is cleared
  * before returning; every share is checked against the Feldman commitments before anyone sees it.
  */
+/**
+ * The group operations a split needs, swappable so that Node can use native BLS (`bls/native.ts`) while the
+ * browser keeps herumi's WASM; the polynomial itself always lives in WASM memory, where it can be cleared.
+ */
+export interface SplitGroup {
+  publicKeyOf(secret: WasmSecretKey): Uint8Array;
+  shareMatchesCommitments(
+    commitments: readonly Uint8Array[],
+    index: number,
+    sharePublicKey: Uint8Array,
+  ): Promise<boolean>;
+}
+
+const wasmGroup: SplitGroup = {
+  publicKeyOf: (secret) => secret.getPublicKey().serialize(),
+  shareMatchesCommitments: (commitments, index, sharePublicKey) =>
+    verifyShareAgainstCommitments(commitments, index, sharePublicKey),
+};
+
 export async function splitSecret(
   secretKey: Uint8Array,
   n: CommitteeSize,
   random: RandomBytes = cryptoRandomBytes,
+  group: SplitGroup = wasmGroup,
 ): Promise<SplitResult> {
   if (!isCommitteeSize(n)) throw new InvalidArgumentError(`a committee has 4, 7, 10 or 13 operators, got ${n}`);
   if (!isValidScalar(secretKey)) {
@@ -39,11 +59,11 @@ export async function splitSecret(
   const polynomial: WasmSecretKey[] = [secretKeyFromBytes(bls, secretKey)];
   try {
     for (let j = 1; j < t; j++) polynomial.push(randomCoefficient(bls, random));
-    const commitments = polynomial.map((a) => a.getPublicKey().serialize());
+    const commitments = polynomial.map((a) => group.publicKeyOf(a));
     const shares: SecretShare[] = [];
-    for (let index = 1; index <= n; index++) shares.push(evaluateShare(bls, polynomial, index));
+    for (let index = 1; index <= n; index++) shares.push(evaluateShare(bls, polynomial, index, group));
     for (const share of shares) {
-      if (!(await verifyShareAgainstCommitments(commitments, share.index, share.publicKey))) {
+      if (!(await group.shareMatchesCommitments(commitments, share.index, share.publicKey))) {
         zeroize(...shares.map((s) => s.secret));
         throw new Error("internal error: a share does not match its commitments");
       }
@@ -63,7 +83,7 @@ function randomCoefficient(bls: BlsModule, random: RandomBytes): WasmSecretKey {
   }
 }
 
-function evaluateShare(bls: BlsModule, polynomial: WasmSecretKey[], index: number): SecretShare {
+function evaluateShare(bls: BlsModule, polynomial: WasmSecretKey[], index: number, group: SplitGroup): SecretShare {
   const id = new bls.Id();
   id.setInt(index);
   const share = new bls.SecretKey();
@@ -71,7 +91,7 @@ function evaluateShare(bls: BlsModule, polynomial: WasmSecretKey[], index: numbe
     share.share(polynomial, id);
     // f(i) = 0 happens with probability 2⁻²⁵⁵; a zero share would be an unusable key, so refuse rather than emit it.
     if (share.isZero()) throw new Error("internal error: zero share; split again");
-    return { index, secret: share.serialize(), publicKey: share.getPublicKey().serialize() };
+    return { index, secret: share.serialize(), publicKey: group.publicKeyOf(share) };
   } finally {
     share.clear();
   }
