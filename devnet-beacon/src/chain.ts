@@ -18,6 +18,7 @@ import {
   EPOCHS_PER_SYNC_COMMITTEE_PERIOD,
   ForkSeq,
   MAX_ATTESTATIONS_ELECTRA,
+  MAX_COMMITTEES_PER_SLOT,
   MAX_VOLUNTARY_EXITS,
   SLOTS_PER_EPOCH,
   SYNC_COMMITTEE_SIZE,
@@ -56,7 +57,7 @@ import {
   type SignedBlindedBeaconBlock,
   ssz,
 } from "@lodestar/types";
-import { toRootHex } from "@lodestar/utils";
+import { toHex, toRootHex } from "@lodestar/utils";
 import { buildPayload } from "./engine-mock.js";
 import { AttestationPool, aggregateSignatureBytes, SyncMessagePool } from "./pools.js";
 
@@ -340,7 +341,7 @@ export class StandInChain {
 
   private feeRecipientOf(index: number, viaBuilder: boolean): Uint8Array {
     if (viaBuilder) {
-      const pubkey = toRootHex(this.headState().validators.getReadonly(index).pubkey);
+      const pubkey = toHex(this.headState().validators.getReadonly(index).pubkey);
       const reg = this.registrations.get(pubkey);
       if (reg) return reg.feeRecipient;
     }
@@ -367,7 +368,7 @@ export class StandInChain {
     for (const group of groups.slice(0, MAX_ATTESTATIONS_ELECTRA)) {
       group.sort((a, b) => a.entry.committeeIndex - b.entry.committeeIndex);
       const data = (group[0] as (typeof group)[0]).entry.data;
-      const committeeBits = BitArray.fromBitLen(state.epochCtx.getCommitteeCountPerSlot(data.target.epoch));
+      const committeeBits = BitArray.fromBitLen(MAX_COMMITTEES_PER_SLOT);
       const bits: boolean[] = [];
       for (const { entry } of group) {
         committeeBits.set(entry.committeeIndex, true);
@@ -503,14 +504,11 @@ export class StandInChain {
   aggregateAttestation(dataRoot: Uint8Array, slot: number, committeeIndex: number): electra.Attestation | undefined {
     const best = this.attestations.best(dataRoot, committeeIndex);
     if (!best || best.data.slot !== slot) return undefined;
-    const count = this.shufflingState(computeEpochAtSlot(slot)).epochCtx.getCommitteeCountPerSlot(
-      computeEpochAtSlot(slot),
-    );
     return {
       aggregationBits: best.bits,
       data: best.data,
       signature: best.signature,
-      committeeBits: BitArray.fromSingleBit(count, committeeIndex),
+      committeeBits: BitArray.fromSingleBit(MAX_COMMITTEES_PER_SLOT, committeeIndex),
     };
   }
 
@@ -524,12 +522,6 @@ export class StandInChain {
       );
     }
     const committeeIndex = committees[0] as number;
-    const count = this.shufflingState(aggregate.data.target.epoch).epochCtx.getCommitteeCountPerSlot(
-      aggregate.data.target.epoch,
-    );
-    if (aggregate.committeeBits.bitLen !== count) {
-      throw new StandInRejection(`committee_bits has length ${aggregate.committeeBits.bitLen}, the slot has ${count}`);
-    }
     const committee = this.checkAttestationData(aggregate.data, committeeIndex);
     if (aggregate.aggregationBits.bitLen !== committee.length) {
       throw new StandInRejection(
@@ -685,7 +677,7 @@ export class StandInChain {
   registerValidator(signed: bellatrix.SignedValidatorRegistrationV1): void {
     const { pubkey, timestamp } = signed.message;
     if (this.headState().epochCtx.pubkeyCache.getIndex(pubkey) === null) {
-      throw new StandInRejection(`validator ${toRootHex(pubkey)} is unknown to the chain`);
+      throw new StandInRejection(`validator ${toHex(pubkey)} is unknown to the chain`);
     }
     if (timestamp > Math.floor(this.nowMs() / 1000) + 10) {
       throw new StandInRejection(`registration timestamp ${timestamp} is in the future`);
@@ -699,11 +691,11 @@ export class StandInChain {
       throw new StandInRejection("registration pubkey is not a valid BLS public key");
     }
     if (!sigOk(pk, root, signed.signature)) throw new StandInRejection("invalid validator registration signature");
-    this.registrations.set(toRootHex(pubkey), signed.message);
+    this.registrations.set(toHex(pubkey), signed.message);
   }
 
   registration(pubkey: Uint8Array): bellatrix.ValidatorRegistrationV1 | undefined {
-    return this.registrations.get(toRootHex(pubkey));
+    return this.registrations.get(toHex(pubkey));
   }
 
   submitVoluntaryExit(exit: phase0.SignedVoluntaryExit): void {
