@@ -1,25 +1,9 @@
 /**
  * An operator node's `GET /status` (operator-node/src/api/status.ts) and what the validator page shows from it.
  * Pure functions: the JSON is checked field by field because it comes from another host, and a node of another
- * version must produce a clear "unexpected answer", not a blank row.
+ * version must produce a clear "unexpected answer", not a blank row. The shape itself is the sdk's.
  */
-
-export interface DutyOutcome {
-  slot: number;
-  decided: boolean;
-  signed: string[];
-  refused: { validator: string; reason: string }[];
-  submittedIndices: number[];
-  aggregatedIndices: number[];
-}
-
-export interface NodeStatus {
-  operator: string;
-  /** Public keys the node serves, normalised to lower-case hex without 0x. */
-  validators: string[];
-  /** Newest slot first. */
-  recentDuties: DutyOutcome[];
-}
+import type { DutyOutcome, NodeStatus } from "@cohort/sdk/node-status";
 
 export class UnexpectedNodeStatusError extends Error {
   constructor(what: string) {

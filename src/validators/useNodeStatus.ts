@@ -1,6 +1,7 @@
+import type { NodeStatus } from "@cohort/sdk/node-status";
 import { useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
-import { type NodeStatus, parseNodeStatus } from "./nodeStatus";
+import { parseNodeStatus } from "./nodeStatus";
 
 /** A node that does not answer within this is shown as unreachable rather than loading forever. */
 const TIMEOUT_MS = 4000;
