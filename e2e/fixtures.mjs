@@ -46,15 +46,18 @@ export async function send(request) {
 
 /**
  * Registers an operator from `owner` and applies the requested flags; returns its on-chain id.
- * @param {{owner: string, name: string, fee: bigint, verified?: boolean, privateMode?: boolean}} spec
+ * @param {{owner: string, name: string, fee: bigint, endpoints?: string[], verified?: boolean, privateMode?: boolean}} spec
  */
-export async function registerOperator(registry, { owner, name, fee, verified = false, privateMode = false }) {
+export async function registerOperator(
+  registry,
+  { owner, name, fee, endpoints = [], verified = false, privateMode = false },
+) {
   const { identityKey, encryptionKey } = operatorKeys();
   const receipt = await send({
     address: registry,
     abi: cohortRegistryAbi,
     functionName: "registerOperator",
-    args: [identityKey, encryptionKey, name, fee],
+    args: [identityKey, encryptionKey, name, fee, endpoints],
     account: owner,
   });
   const [added] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
@@ -78,7 +81,7 @@ export async function registerOperator(registry, { owner, name, fee, verified = 
       account: owner,
     });
   }
-  return { id, name, fee, verified, privateMode, owner, identityKey, encryptionKey };
+  return { id, name, fee, verified, privateMode, owner, identityKey, encryptionKey, endpoints };
 }
 
 /** A random BLS secret key below the curve order (first byte < 0x73) and non-zero. */

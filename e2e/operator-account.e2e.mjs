@@ -31,6 +31,16 @@ async function readOperatorByName(name) {
   return null;
 }
 
+async function readEndpoints(id) {
+  const { publicClient } = clients();
+  return publicClient.readContract({
+    address: registry,
+    abi: cohortRegistryAbi,
+    functionName: "operatorEndpoints",
+    args: [id],
+  });
+}
+
 /** Fails fast with the page's own message when a transaction flow in `scope` shows an error. */
 async function noTxError(scope) {
   const errors = await scope.getByTestId("tx-error").allTextContents();
@@ -84,6 +94,11 @@ describe("operator account", { skip }, () => {
   it("registers an operator from the UI; it shows as the wallet's operator and in the operators table", async () => {
     const { page } = session;
     await page.getByLabel("Identity public key").fill(keys.identityKey);
+    await page.getByLabel("Node addresses", { exact: true }).fill("/ip4/203.0.113.300/tcp/9000");
+    await page.getByText("“203.0.113.300” in “/ip4/203.0.113.300/tcp/9000” is not an IPv4 address").waitFor();
+    await page
+      .getByLabel("Node addresses", { exact: true })
+      .fill("/ip4/203.0.113.7/tcp/9000\n\n/dns4/mine.example/tcp/9000\n");
     await page.getByRole("button", { name: "Register operator" }).click();
     await page.getByText("Registered. Your operator is listed below").waitFor({ timeout: 30_000 });
     const onChain = await readOperatorByName(NAME);
@@ -93,6 +108,7 @@ describe("operator account", { skip }, () => {
     assert.equal(onChain.encryptionKey, keys.encryptionKey);
     assert.equal(onChain.fee, 2_000_000_000n);
     operatorId = onChain.id;
+    assert.deepEqual(await readEndpoints(operatorId), ["/ip4/203.0.113.7/tcp/9000", "/dns4/mine.example/tcp/9000"]);
     card = page.locator(`[data-testid="my-operator"][data-operator-id="${operatorId}"]`);
     await card.getByRole("heading", { name: NAME }).waitFor({ timeout: 15_000 });
     assert.equal(
@@ -156,6 +172,24 @@ describe("operator account", { skip }, () => {
     assert.equal(cells[0], operatorId.toString());
     assert.equal(cells[2], "0.0000000022 COHORT");
     await screenshot(page, "operator-account-table-new-fee");
+  });
+
+  it("replaces the node addresses; the card and the chain show the new list", async () => {
+    const { page } = session;
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Operator account" }).click();
+    card = page.locator(`[data-testid="my-operator"][data-operator-id="${operatorId}"]`);
+    const field = card.getByLabel("Change node addresses");
+    await field.waitFor({ timeout: 15_000 });
+    assert.equal(await field.inputValue(), "/ip4/203.0.113.7/tcp/9000\n/dns4/mine.example/tcp/9000");
+    await field.fill(
+      "/ip4/1.1.1.1/tcp/1\n/ip4/1.1.1.1/tcp/2\n/ip4/1.1.1.1/tcp/3\n/ip4/1.1.1.1/tcp/4\n/ip4/1.1.1.1/tcp/5",
+    );
+    await card.getByText("At most 4 addresses; this has 5.").waitFor();
+    await field.fill("/dns4/moved.example/tcp/9100");
+    await card.getByRole("button", { name: "Save addresses" }).click();
+    await card.getByTestId("operator-endpoints").getByText("/dns4/moved.example/tcp/9100").waitFor({ timeout: 30_000 });
+    await noTxError(card);
+    assert.deepEqual(await readEndpoints(operatorId), ["/dns4/moved.example/tcp/9100"]);
   });
 
   it("lowers the fee at once and goes private", async () => {

@@ -48,6 +48,7 @@ describe("operators", { skip }, () => {
       owner: accounts[4],
       name: `E2E Delta ${tag}`,
       fee: 3n * GWEI,
+      endpoints: ["/ip4/203.0.113.9/tcp/9000", "/dns4/delta.example/tcp/9001"],
       verified: true,
       privateMode: true,
     });
@@ -135,6 +136,11 @@ describe("operators", { skip }, () => {
     assert.ok(body.toLowerCase().includes(ops.delta.owner.toLowerCase()), "owner shown");
     assert.ok(body.includes(ops.delta.identityKey), "identity key shown");
     assert.ok(body.includes(ops.delta.encryptionKey), "encryption key shown");
+    assert.deepEqual(
+      (await page.getByTestId("operator-endpoints").locator("li").allTextContents()).map((s) => s.trim()),
+      ops.delta.endpoints,
+      "node addresses shown as registered",
+    );
     assert.match(body, /Verified/);
     assert.match(body, /Private: allow-listed owners only/);
     assert.match(body, /0\.000000003 COHORT/);

@@ -28,6 +28,10 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
 
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_NAME_LENGTH = 64;
+    /// Bounds on the multiaddrs an operator publishes. The contract only bounds their size: nodes parse them and skip
+    /// what they cannot dial, so garbage costs its publisher only.
+    uint256 private constant MAX_ENDPOINTS = 4;
+    uint256 private constant MAX_ENDPOINT_LENGTH = 128;
 
     IERC20 public immutable token;
 
@@ -39,6 +43,8 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     mapping(uint64 operatorId => FeeDeclaration) private _feeDeclarations;
     mapping(uint64 operatorId => mapping(address owner => bool)) public isAllowed;
     mapping(bytes32 identityKeyHash => uint64 operatorId) public operatorIdByIdentityKey;
+    /// Where the operator's node listens (multiaddrs, e.g. /ip4/1.2.3.4/tcp/9000); peers dial these.
+    mapping(uint64 operatorId => string[]) private _endpoints;
 
     mapping(bytes32 committeeId => Committee) private _committees;
     mapping(bytes32 publicKeyHash => Validator) private _validators;
@@ -127,10 +133,13 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
 
     // ───────────────────────────── operators ─────────────────────────────
 
-    function registerOperator(bytes calldata identityKey, bytes32 encryptionKey, string calldata name, uint256 fee)
-        external
-        returns (uint64 operatorId)
-    {
+    function registerOperator(
+        bytes calldata identityKey,
+        bytes32 encryptionKey,
+        string calldata name,
+        uint256 fee,
+        string[] calldata endpoints
+    ) external returns (uint64 operatorId) {
         if (identityKey.length != 33 || (identityKey[0] != 0x02 && identityKey[0] != 0x03)) revert InvalidIdentityKey();
         bytes32 identityHash = keccak256(identityKey);
         uint64 holder = operatorIdByIdentityKey[identityHash];
@@ -152,6 +161,17 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         op.encryptionKey = encryptionKey;
         op.name = name;
         emit OperatorAdded(operatorId, msg.sender, identityKey, encryptionKey, name, fee);
+        _setEndpoints(operatorId, endpoints);
+    }
+
+    /// @notice Publish where the operator's node now listens; peers redial from the event.
+    function setOperatorEndpoints(uint64 operatorId, string[] calldata endpoints) external {
+        _ownedOperator(operatorId);
+        _setEndpoints(operatorId, endpoints);
+    }
+
+    function operatorEndpoints(uint64 operatorId) external view returns (string[] memory) {
+        return _endpoints[operatorId];
     }
 
     /// @notice Leave the network. Pays out remaining earnings; the id is never reused.
@@ -427,6 +447,22 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     function _ownedOperator(uint64 operatorId) private view returns (Operator storage op) {
         op = _activeOperator(operatorId);
         if (op.owner != msg.sender) revert NotOperatorOwner(operatorId);
+    }
+
+    function _setEndpoints(uint64 operatorId, string[] calldata endpoints) private {
+        uint256 count = endpoints.length;
+        if (count > MAX_ENDPOINTS) revert InvalidEndpoints();
+        for (uint256 i; i < count; ++i) {
+            uint256 length = bytes(endpoints[i]).length;
+            if (length == 0 || length > MAX_ENDPOINT_LENGTH) revert InvalidEndpoints();
+        }
+        string[] storage stored = _endpoints[operatorId];
+        // The legacy code generator cannot copy a calldata string[] to storage in one assignment.
+        while (stored.length != 0) stored.pop();
+        for (uint256 i; i < count; ++i) {
+            stored.push(endpoints[i]);
+        }
+        emit OperatorEndpointsUpdated(operatorId, endpoints);
     }
 
     function _settleOperator(Operator storage op) private {

@@ -16,6 +16,8 @@ interface ICohortRegistry {
     event OperatorAdded(
         uint64 indexed operatorId, address indexed owner, bytes identityKey, bytes32 encryptionKey, string name, uint256 fee
     );
+    /// Emitted at registration (right after OperatorAdded) and on every change: the full new list, possibly empty.
+    event OperatorEndpointsUpdated(uint64 indexed operatorId, string[] endpoints);
     event OperatorRemoved(uint64 indexed operatorId);
     /// The pool oracle retired the operator for poor performance: no fee, no new validators; its validators stay until
     /// their owners move them (`moveValidator`).
@@ -62,6 +64,8 @@ interface ICohortRegistry {
     error IdentityKeyInUse(uint64 operatorId);
     error InvalidEncryptionKey();
     error InvalidOperatorName();
+    /// More than 4 endpoints, or one that is empty or longer than 128 bytes.
+    error InvalidEndpoints();
     error FeeTooHigh(uint256 maxFee);
     error FeeNotAnIncrease(uint256 currentFee);
     error FeeIncreaseTooLarge(uint256 maxFee);

@@ -137,7 +137,13 @@ beforeAll(async () => {
   await cohort.fund(stakers, 10n ** 12n);
   for (let i = 0; i < 6; i++) {
     const owner = operatorOwners[i % 2]!;
-    await cohort.send(owner, "registerOperator", [identityKey(), encryptionKey(), `op${i + 1}`, BigInt(10 + 20 * i)]);
+    await cohort.send(owner, "registerOperator", [
+      identityKey(),
+      encryptionKey(),
+      `op${i + 1}`,
+      BigInt(10 + 20 * i),
+      [],
+    ]);
   }
   base = await cohort.snapshot();
 });

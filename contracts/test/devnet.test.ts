@@ -6,7 +6,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesToHex, createPublicClient, hexToBytes, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, type DevnetDeployment, startDevnet } from "../../scripts/devnet/chain.js";
+import { type Devnet, type DevnetDeployment, devnetP2PPort, startDevnet } from "../../scripts/devnet/chain.js";
 import type { OperatorKeyFile } from "../../scripts/devnet/operatorKeys.js";
 import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
 import { ensurePortFree } from "../deploy/anvil.js";
@@ -17,7 +17,7 @@ describe("startDevnet", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "cohort-devnet-"));
-    devnet = await startDevnet({ port: 0, dir });
+    devnet = await startDevnet({ port: 0, dir, p2pBasePort: 19_800 });
   });
   afterAll(async () => {
     await devnet?.stop();
@@ -44,6 +44,15 @@ describe("startDevnet", () => {
       expect(onChain.fee).toBe(BigInt(op.fee));
       expect(onChain.identityKey).toBe(op.identityPublicKey);
       expect(onChain.encryptionKey).toBe(op.encryptionPublicKey);
+      const endpoints = await client.readContract({
+        address: written.registry,
+        abi: cohortRegistryAbi,
+        functionName: "operatorEndpoints",
+        args: [BigInt(op.id)],
+      });
+      expect(endpoints).toEqual([`/ip4/127.0.0.1/tcp/${19_800 + op.id - 1}`]);
+      expect(op.endpoints).toEqual(endpoints);
+      expect(devnetP2PPort(op.id, 19_800)).toBe(19_800 + op.id - 1);
 
       expect((await stat(op.keyFile)).mode & 0o777).toBe(0o600);
       const keys = JSON.parse(await readFile(op.keyFile, "utf8")) as OperatorKeyFile;

@@ -220,7 +220,7 @@ export function encryptionKey(): Hex {
 export async function registerOperators(cohort: Cohort, owner: Actor, count: number, fee = 10n): Promise<bigint[]> {
   const ids: bigint[] = [];
   for (let i = 0; i < count; i++) {
-    await cohort.send(owner, "registerOperator", [identityKey(), encryptionKey(), `operator ${i}`, fee]);
+    await cohort.send(owner, "registerOperator", [identityKey(), encryptionKey(), `operator ${i}`, fee, []]);
     ids.push(await cohort.read<bigint>("operatorCount"));
   }
   return ids;

@@ -47,7 +47,13 @@ describe("registerOperator", () => {
   it("assigns ids 1, 2, 3 and emits everything a node needs", async () => {
     const identity = identityKey();
     const encryption = encryptionKey();
-    const receipt = await cohort.send(alice, "registerOperator", [identity, encryption, "Alice Staking", 42n]);
+    const receipt = await cohort.send(alice, "registerOperator", [
+      identity,
+      encryption,
+      "Alice Staking",
+      42n,
+      ["/ip4/10.0.0.1/tcp/9000"],
+    ]);
     const [event] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
     expect(event?.args).toEqual({
       operatorId: 1n,
@@ -73,11 +79,17 @@ describe("registerOperator", () => {
       name: "Alice Staking",
     });
     expect(await cohort.read("operatorIdByIdentityKey", [keccak256(identity)])).toBe(1n);
+
+    // The endpoints follow OperatorAdded in the same receipt, so a node syncing logs learns both together.
+    const events = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs });
+    expect(events.map((e) => e.eventName)).toEqual(["OperatorAdded", "OperatorEndpointsUpdated"]);
+    expect(events[1]?.args).toEqual({ operatorId: 1n, endpoints: ["/ip4/10.0.0.1/tcp/9000"] });
+    expect(await cohort.read("operatorEndpoints", [1n])).toEqual(["/ip4/10.0.0.1/tcp/9000"]);
   });
 
   it("accepts a 64-byte name and a 0x03 key prefix", async () => {
     const key = `0x03${"11".repeat(32)}` as Hex;
-    await cohort.send(alice, "registerOperator", [key, encryptionKey(), "n".repeat(64), 0n]);
+    await cohort.send(alice, "registerOperator", [key, encryptionKey(), "n".repeat(64), 0n, []]);
     expect((await cohort.read("getOperator", [1n])).name).toBe("n".repeat(64));
   });
 
@@ -85,41 +97,41 @@ describe("registerOperator", () => {
     const tooShort = `0x02${"11".repeat(31)}`;
     const badPrefix = `0x04${"11".repeat(32)}`;
     for (const key of [tooShort, badPrefix, "0x"]) {
-      await cohort.expectRevert(alice, "registerOperator", [key, encryptionKey(), "x", 1n], "InvalidIdentityKey");
+      await cohort.expectRevert(alice, "registerOperator", [key, encryptionKey(), "x", 1n, []], "InvalidIdentityKey");
     }
   });
 
   it("rejects an identity key another operator holds, until that operator leaves", async () => {
     const key = identityKey();
-    await cohort.send(alice, "registerOperator", [key, encryptionKey(), "a", 1n]);
-    await cohort.expectRevert(bob, "registerOperator", [key, encryptionKey(), "b", 1n], "IdentityKeyInUse", [1n]);
+    await cohort.send(alice, "registerOperator", [key, encryptionKey(), "a", 1n, []]);
+    await cohort.expectRevert(bob, "registerOperator", [key, encryptionKey(), "b", 1n, []], "IdentityKeyInUse", [1n]);
     await cohort.send(alice, "removeOperator", [1n]);
-    await cohort.send(bob, "registerOperator", [key, encryptionKey(), "b", 1n]);
+    await cohort.send(bob, "registerOperator", [key, encryptionKey(), "b", 1n, []]);
   });
 
   it("rejects a zero encryption key, empty or long names and fees above the cap", async () => {
     await cohort.expectRevert(
       alice,
       "registerOperator",
-      [identityKey(), `0x${"00".repeat(32)}`, "a", 1n],
+      [identityKey(), `0x${"00".repeat(32)}`, "a", 1n, []],
       "InvalidEncryptionKey",
     );
     await cohort.expectRevert(
       alice,
       "registerOperator",
-      [identityKey(), encryptionKey(), "", 1n],
+      [identityKey(), encryptionKey(), "", 1n, []],
       "InvalidOperatorName",
     );
     await cohort.expectRevert(
       alice,
       "registerOperator",
-      [identityKey(), encryptionKey(), "n".repeat(65), 1n],
+      [identityKey(), encryptionKey(), "n".repeat(65), 1n, []],
       "InvalidOperatorName",
     );
     await cohort.expectRevert(
       alice,
       "registerOperator",
-      [identityKey(), encryptionKey(), "a", testConfig.maxOperatorFee + 1n],
+      [identityKey(), encryptionKey(), "a", testConfig.maxOperatorFee + 1n, []],
       "FeeTooHigh",
       [testConfig.maxOperatorFee],
     );
@@ -129,6 +141,50 @@ describe("registerOperator", () => {
     await registerOperators(cohort, alice, 1);
     await cohort.expectRevert(alice, "getOperator", [0n], "OperatorNotFound", [0n]);
     await cohort.expectRevert(alice, "getOperator", [2n], "OperatorNotFound", [2n]);
+  });
+});
+
+describe("operator endpoints", () => {
+  const longest = `/dns4/${"a".repeat(128 - "/dns4//tcp/9000".length)}/tcp/9000`;
+
+  it("accepts up to 4 endpoints of 1..128 bytes and refuses more, empty or longer ones", async () => {
+    const four = ["/ip4/1.2.3.4/tcp/1", "/ip4/1.2.3.4/tcp/2", "/dns4/x.example/tcp/3", longest];
+    expect(new TextEncoder().encode(longest).length).toBe(128);
+    await cohort.send(alice, "registerOperator", [identityKey(), encryptionKey(), "a", 1n, four]);
+    expect(await cohort.read("operatorEndpoints", [1n])).toEqual(four);
+    for (const bad of [[...four, "/ip4/1.2.3.4/tcp/5"], [""], [`${longest}0`], ["/ip4/1.2.3.4/tcp/1", ""]]) {
+      await cohort.expectRevert(
+        alice,
+        "registerOperator",
+        [identityKey(), encryptionKey(), "a", 1n, bad],
+        "InvalidEndpoints",
+      );
+      await cohort.expectRevert(alice, "setOperatorEndpoints", [1n, bad], "InvalidEndpoints");
+    }
+  });
+
+  it("lets only the owner replace them, emitting the full new list each time", async () => {
+    const [id] = (await registerOperators(cohort, alice, 1)) as [bigint];
+    expect(await cohort.read("operatorEndpoints", [id])).toEqual([]);
+    await cohort.expectRevert(bob, "setOperatorEndpoints", [id, ["/ip4/6.6.6.6/tcp/1"]], "NotOperatorOwner", [id]);
+
+    const first = ["/ip4/10.0.0.1/tcp/9000", "/dns4/node.example/tcp/9000"];
+    let receipt = await cohort.send(alice, "setOperatorEndpoints", [id, first]);
+    let [event] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorEndpointsUpdated" });
+    expect(event?.args).toEqual({ operatorId: id, endpoints: first });
+    expect(await cohort.read("operatorEndpoints", [id])).toEqual(first);
+
+    // A shorter list must not leave the old tail behind.
+    receipt = await cohort.send(alice, "setOperatorEndpoints", [id, ["/ip4/10.0.0.2/tcp/9001"]]);
+    [event] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorEndpointsUpdated" });
+    expect(event?.args.endpoints).toEqual(["/ip4/10.0.0.2/tcp/9001"]);
+    expect(await cohort.read("operatorEndpoints", [id])).toEqual(["/ip4/10.0.0.2/tcp/9001"]);
+
+    await cohort.send(alice, "setOperatorEndpoints", [id, []]);
+    expect(await cohort.read("operatorEndpoints", [id])).toEqual([]);
+
+    await cohort.send(alice, "removeOperator", [id]);
+    await cohort.expectRevert(alice, "setOperatorEndpoints", [id, first], "OperatorNotFound", [id]);
   });
 });
 
@@ -176,7 +232,7 @@ describe("operator fee changes", () => {
 
   it("caps a raise at maxOperatorFee too", async () => {
     const max = testConfig.maxOperatorFee;
-    await cohort.send(alice, "registerOperator", [identityKey(), encryptionKey(), "near max", max - 1n]);
+    await cohort.send(alice, "registerOperator", [identityKey(), encryptionKey(), "near max", max - 1n, []]);
     await cohort.expectRevert(alice, "declareOperatorFee", [2n, max + 1n], "FeeIncreaseTooLarge", [max]);
     await cohort.send(alice, "declareOperatorFee", [2n, max]);
   });

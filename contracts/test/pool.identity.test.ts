@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 async function register(identityKey: Hex): Promise<bigint> {
   const owner = system.cohort.accounts[1]!;
-  await system.cohort.send(owner, "registerOperator", [identityKey, encryptionKey(), "vector", 10n]);
+  await system.cohort.send(owner, "registerOperator", [identityKey, encryptionKey(), "vector", 10n, []]);
   return system.cohort.read<bigint>("operatorCount");
 }
 
@@ -48,6 +48,7 @@ describe("identityAddress", () => {
     const offCurve: Hex = `0x02${5n.toString(16).padStart(64, "0")}`;
     const id = await register(offCurve);
     expect(await system.read("miniPools", "identityAddress", [id])).toBe(zeroAddress);
+    await system.send(system.cohort.accounts[1]!, "miniPools", "setAcceptsMiniPools", [id, true]);
     const [a, b, c] = system.operators;
     await system.expectRevert(
       a!.owner,

@@ -128,6 +128,7 @@ export async function setupPoolSystem(
       encryptionKey(),
       `pool operator ${i}`,
       10n,
+      [],
     ]);
     // Nodes pay gas from their identity address.
     await testClient.setBalance({ address: identity.address, value: 10n * ETHER });

@@ -115,6 +115,7 @@ beforeAll(async () => {
       bytesToHex(pair.publicKey),
       `operator ${i + 1}`,
       1000n,
+      [],
     ]);
     expect(receipt.logs.length).toBeGreaterThan(0);
     operators.push({ id: BigInt(i + 1), encryptionKey: pair.publicKey, encryptionSecret: pair.secretKey });

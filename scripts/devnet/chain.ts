@@ -30,6 +30,21 @@ const DEMO_OPERATORS = [
   { name: "Dune Infrastructure", fee: 2_500_000_000n },
 ] as const;
 
+/** Default p2p port of devnet operator 1; see `devnetP2PPort`. */
+export const DEVNET_P2P_BASE_PORT = 9800;
+
+/**
+ * The one p2p port devnet operator `operatorId` (1-based) listens on: the chain registers
+ * `/ip4/127.0.0.1/tcp/<this>` as its endpoint and the node's config must listen on the same port.
+ */
+export function devnetP2PPort(operatorId: number, basePort = DEVNET_P2P_BASE_PORT): number {
+  return basePort + operatorId - 1;
+}
+
+export function devnetEndpoint(operatorId: number, basePort = DEVNET_P2P_BASE_PORT): string {
+  return `/ip4/127.0.0.1/tcp/${devnetP2PPort(operatorId, basePort)}`;
+}
+
 /** Mainnet-like, except fee changes wait one minute instead of three days so they can be tried by hand. */
 const DEVNET_PARAMS: Partial<CohortConfig> = {
   feeDeclareTimelock: 60n,
@@ -45,6 +60,8 @@ export interface DevnetOperator {
   /** The Ethereum account of the identity key (= CohortMiniPools.identityAddress(id)), funded with 10 ETH. */
   identityAddress: Address;
   encryptionPublicKey: Hex;
+  /** Multiaddrs registered on-chain for this operator's node. */
+  endpoints: string[];
   /** Path of the file holding this operator's secret keys. */
   keyFile: string;
 }
@@ -80,18 +97,21 @@ export interface DevnetOptions {
   port?: number;
   dir?: string;
   host?: string;
+  /** Base of the p2p ports registered as operator endpoints (`devnetP2PPort`). */
+  p2pBasePort?: number;
 }
 
 export async function startDevnet({
   port = 8545,
   dir = ".devnet",
   host = "127.0.0.1",
+  p2pBasePort = DEVNET_P2P_BASE_PORT,
 }: DevnetOptions = {}): Promise<Devnet> {
   const outDir = resolve(dir);
   await build({ quiet: true });
   const anvil = await startAnvil({ port, host });
   try {
-    const deployment = await setUpChain(anvil.rpcUrl, outDir);
+    const deployment = await setUpChain(anvil.rpcUrl, outDir, p2pBasePort);
     return { rpcUrl: anvil.rpcUrl, deployment, stop: () => anvil.stop() };
   } catch (error) {
     await anvil.stop();
@@ -99,7 +119,7 @@ export async function startDevnet({
   }
 }
 
-async function setUpChain(rpcUrl: string, outDir: string): Promise<DevnetDeployment> {
+async function setUpChain(rpcUrl: string, outDir: string, p2pBasePort: number): Promise<DevnetDeployment> {
   const accounts = Array.from({ length: ACCOUNT_COUNT }, (_, i) =>
     mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }),
   );
@@ -124,14 +144,18 @@ async function setUpChain(rpcUrl: string, outDir: string): Promise<DevnetDeploym
   for (const [i, demo] of DEMO_OPERATORS.entries()) {
     const owner = accounts[i + 1]!;
     const keys = generateOperatorKeys();
+    // Ids are handed out 1, 2, … on a fresh registry; checked against the event below.
+    const expectedId = i + 1;
+    const endpoints = [devnetEndpoint(expectedId, p2pBasePort)];
     const receipt = await send(owner, {
       address: deployed.registry,
       abi: cohortRegistryAbi,
       functionName: "registerOperator",
-      args: [keys.identityPublicKey, keys.encryptionPublicKey, demo.name, demo.fee],
+      args: [keys.identityPublicKey, keys.encryptionPublicKey, demo.name, demo.fee, endpoints],
     });
     const [added] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
     const id = Number(added!.args.operatorId);
+    if (id !== expectedId) throw new Error(`devnet operator ${demo.name} got id ${id}, expected ${expectedId}`);
     const identityAddress = privateKeyToAccount(keys.identitySecretKey).address;
     const funding = await createWalletClient({ account: owner, transport }).sendTransaction({
       to: identityAddress,
@@ -153,6 +177,7 @@ async function setUpChain(rpcUrl: string, outDir: string): Promise<DevnetDeploym
       identityPublicKey: keys.identityPublicKey,
       identityAddress,
       encryptionPublicKey: keys.encryptionPublicKey,
+      endpoints,
       keyFile,
     });
   }

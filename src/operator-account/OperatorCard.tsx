@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import { Notice } from "../ui/Notice";
 import { AccessPanel } from "./AccessPanel";
 import { EarningsPanel } from "./EarningsPanel";
+import { EndpointsPanel } from "./EndpointsPanel";
 import { FeePanel } from "./FeePanel";
 import { useOperatorAccount } from "./useOperatorAccount";
 
@@ -16,7 +17,7 @@ export function OperatorCard({ id }: { id: bigint }) {
     );
   }
   if (!account.data) return <p className="text-slate-500">Reading operator {id.toString()}…</p>;
-  const { operator, declaration } = account.data;
+  const { operator, declaration, endpoints } = account.data;
   return (
     <article
       className="rounded-lg border border-slate-200 bg-white p-5"
@@ -34,6 +35,7 @@ export function OperatorCard({ id }: { id: bigint }) {
         <div className="grid content-start gap-6">
           <EarningsPanel operatorId={id} earnings={operator.earnings} />
           <AccessPanel operatorId={id} privateMode={operator.privateMode} />
+          <EndpointsPanel operatorId={id} endpoints={endpoints} />
         </div>
       </div>
     </article>

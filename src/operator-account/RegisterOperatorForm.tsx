@@ -6,6 +6,7 @@ import { buttonClass, FormField, inputClass } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTokenFormat } from "../tx/useTokenFormat";
 import { useTx } from "../tx/useTx";
+import { parseEndpoints } from "./endpoints";
 import { checkName, parseEncryptionKey, parseIdentityKey } from "./keys";
 import { useRegistryConfig } from "./useRegistryConfig";
 
@@ -15,6 +16,7 @@ export function RegisterOperatorForm() {
   const [encryption, setEncryption] = useState("");
   const [name, setName] = useState("");
   const [fee, setFee] = useState("");
+  const [endpoints, setEndpoints] = useState("");
   const [touched, setTouched] = useState(false);
   const { token, fmt } = useTokenFormat();
   const config = useRegistryConfig();
@@ -31,20 +33,22 @@ export function RegisterOperatorForm() {
       : maxFee !== undefined && feeParsed.value > maxFee
         ? `The network allows at most ${fmt(maxFee)} per block.`
         : undefined;
-  const valid = "value" in id && "value" in enc && !nameError && !feeError;
+  const addrs = parseEndpoints(endpoints);
+  const valid = "value" in id && "value" in enc && "value" in addrs && !nameError && !feeError;
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setTouched(true);
     const registry = cohortContracts()?.registry;
-    if (!valid || !registry || !("value" in id) || !("value" in enc) || !("value" in feeParsed)) return;
+    if (!valid || !registry || !("value" in id) || !("value" in enc) || !("value" in feeParsed) || !("value" in addrs))
+      return;
     const ok = await tx.run([
       {
         label: "Register operator",
         address: registry,
         abi: cohortRegistryAbi,
         functionName: "registerOperator",
-        args: [id.value, enc.value, name.trim(), feeParsed.value],
+        args: [id.value, enc.value, name.trim(), feeParsed.value, addrs.value],
       },
     ]);
     // Clear only once the chain has it; on any error the typed keys stay for a retry.
@@ -53,6 +57,7 @@ export function RegisterOperatorForm() {
       setEncryption("");
       setName("");
       setFee("");
+      setEndpoints("");
       setTouched(false);
     }
   };
@@ -131,6 +136,23 @@ export function RegisterOperatorForm() {
           />
         </FormField>
       </div>
+      <FormField
+        id="op-endpoints"
+        label="Node addresses"
+        hint="Where your node listens, one multiaddr per line (at most 4), e.g. /ip4/203.0.113.7/tcp/9000 or /dns4/node.example.org/tcp/9000. Other operators' nodes dial these; you can change them later."
+        error={show(endpoints, "error" in addrs ? addrs.error : undefined)}
+      >
+        <textarea
+          id="op-endpoints"
+          rows={2}
+          className={inputClass}
+          value={endpoints}
+          onChange={(e) => setEndpoints(e.target.value)}
+          placeholder="/ip4/203.0.113.7/tcp/9000"
+          spellCheck={false}
+          autoComplete="off"
+        />
+      </FormField>
       <div>
         <button type="submit" className={buttonClass} disabled={tx.busy}>
           Register operator

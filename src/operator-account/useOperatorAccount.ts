@@ -4,7 +4,7 @@ import { cohortRegistryAbi } from "../chain/contracts";
 import { useCohortClient } from "../chain/useCohortClient";
 import { registryFromBlock } from "../validators/fromBlock";
 
-/** What an owner manages on one operator: fee, pending fee change, earnings up to the current block. */
+/** What an owner manages on one operator: fee, pending fee change, earnings up to the current block, node addresses. */
 export function useOperatorAccount(id: bigint) {
   const { contracts, client } = useCohortClient();
   return useQuery({
@@ -13,7 +13,7 @@ export function useOperatorAccount(id: bigint) {
     refetchInterval: 8000,
     queryFn: async () => {
       const registry = contracts!.registry;
-      const [operator, declaration] = await Promise.all([
+      const [operator, declaration, endpoints] = await Promise.all([
         client!.readContract({ address: registry, abi: cohortRegistryAbi, functionName: "getOperator", args: [id] }),
         client!.readContract({
           address: registry,
@@ -21,8 +21,14 @@ export function useOperatorAccount(id: bigint) {
           functionName: "getFeeDeclaration",
           args: [id],
         }),
+        client!.readContract({
+          address: registry,
+          abi: cohortRegistryAbi,
+          functionName: "operatorEndpoints",
+          args: [id],
+        }),
       ]);
-      return { operator, declaration: declaration.executableAt === 0n ? null : declaration };
+      return { operator, endpoints, declaration: declaration.executableAt === 0n ? null : declaration };
     },
   });
 }

@@ -54,7 +54,7 @@ export default function OperatorDetailPage() {
   }
   if (result.isPending) return <p className="text-slate-500">Reading operator {id.toString()}…</p>;
 
-  const { operator: op, declaration } = result.data;
+  const { operator: op, declaration, endpoints } = result.data;
   const pending = declaration.fee !== 0n || declaration.executableAt !== 0n;
   return (
     <>
@@ -85,6 +85,17 @@ export default function OperatorDetailPage() {
         </Field>
         <Field label="Encryption key (X25519)">
           <code>{op.encryptionKey}</code>
+        </Field>
+        <Field label="Node addresses">
+          {endpoints.length === 0 ? (
+            <span data-testid="operator-endpoints">none published</span>
+          ) : (
+            <ul className="font-mono text-xs" data-testid="operator-endpoints">
+              {endpoints.map((e) => (
+                <li key={e}>{e}</li>
+              ))}
+            </ul>
+          )}
         </Field>
         {pending && (
           <Field label="Declared fee change">

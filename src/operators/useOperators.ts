@@ -103,7 +103,7 @@ export function useOperator(id: bigint | null) {
         functionName: "operatorCount",
       });
       if (id! < 1n || id! > count) return null;
-      const [operator, declaration] = await Promise.all([
+      const [operator, declaration, endpoints] = await Promise.all([
         readOperator(client!, registry, id!),
         client!.readContract({
           address: registry,
@@ -111,8 +111,14 @@ export function useOperator(id: bigint | null) {
           functionName: "getFeeDeclaration",
           args: [id!],
         }),
+        client!.readContract({
+          address: registry,
+          abi: cohortRegistryAbi,
+          functionName: "operatorEndpoints",
+          args: [id!],
+        }),
       ]);
-      return { operator, declaration };
+      return { operator, declaration, endpoints };
     },
   });
 }

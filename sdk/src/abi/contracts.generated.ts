@@ -2772,6 +2772,11 @@ export const cohortRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "InvalidEndpoints",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "InvalidIdentityKey",
     "type": "error"
   },
@@ -3337,6 +3342,25 @@ export const cohortRegistryAbi = [
       }
     ],
     "name": "OperatorEarningsWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "string[]",
+        "name": "endpoints",
+        "type": "string[]"
+      }
+    ],
+    "name": "OperatorEndpointsUpdated",
     "type": "event"
   },
   {
@@ -4252,6 +4276,25 @@ export const cohortRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "operatorEndpoints",
+    "outputs": [
+      {
+        "internalType": "string[]",
+        "name": "",
+        "type": "string[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "identityKeyHash",
         "type": "bytes32"
@@ -4364,6 +4407,11 @@ export const cohortRegistryAbi = [
         "internalType": "uint256",
         "name": "fee",
         "type": "uint256"
+      },
+      {
+        "internalType": "string[]",
+        "name": "endpoints",
+        "type": "string[]"
       }
     ],
     "name": "registerOperator",
@@ -4546,6 +4594,24 @@ export const cohortRegistryAbi = [
       }
     ],
     "name": "setOperatorAllowList",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "string[]",
+        "name": "endpoints",
+        "type": "string[]"
+      }
+    ],
+    "name": "setOperatorEndpoints",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
