@@ -2,14 +2,20 @@
  * Foundation benchmarks: keystore decryption against Node's own KDFs, the staker's per-validator split, and the
  * per-operation cost of threshold signing with each BLS library we could use.
  */
+import { execFile } from "node:child_process";
 import { pbkdf2, scrypt } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import * as blst from "@chainsafe/blst";
 import {
   buildKeyshares,
+  bytesToHex,
   type CommitteeSize,
   combinePartialSignatures,
+  createKeystore,
   decryptKeystore,
   ETH_BLS_DST,
   generateEncryptionKeyPair,
@@ -19,6 +25,7 @@ import {
   splitSecret,
   verifyPartial,
 } from "@cohort/sdk";
+import { nativeBls } from "@cohort/sdk/bls/native";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { measure, section } from "./harness.js";
 
@@ -44,20 +51,83 @@ async function keystores() {
   );
 }
 
+async function committee(n: number) {
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => ({
+      id: BigInt(i + 1),
+      encryptionKey: (await generateEncryptionKeyPair()).publicKey,
+    })),
+  );
+}
+
 async function splitting() {
   section("Staker: split + Feldman check + HPKE-encrypt + ownership proof + payload, per validator");
   for (const n of [4, 7, 13] as CommitteeSize[]) {
-    const operators = await Promise.all(
-      Array.from({ length: n }, async (_, i) => ({
-        id: BigInt(i + 1),
-        encryptionKey: (await generateEncryptionKeyPair()).publicKey,
-      })),
-    );
+    const operators = await committee(n);
     const secretKey = randomScalar();
     const publicKey = await publicKeyOf(secretKey);
-    await measure(`buildKeyshares, n=${n}`, n === 4 ? 40 : 15, () =>
-      buildKeyshares({ secretKey, publicKey, operators, owner: OWNER, nonce: 0n, chainId: 1n, registry: REGISTRY }),
+    const params = { secretKey, publicKey, operators, owner: OWNER, nonce: 0n, chainId: 1n, registry: REGISTRY };
+    await measure(`buildKeyshares, n=${n}, herumi WASM (browser path)`, n === 4 ? 40 : 15, () =>
+      buildKeyshares(params),
     );
+    await measure(`buildKeyshares, n=${n}, native blst (Node, cohort-keys)`, n === 4 ? 40 : 15, () =>
+      buildKeyshares({ ...params, bls: nativeBls }),
+    );
+  }
+}
+
+/**
+ * What a staker waits for: `cohort-keys split` of 8 scrypt keystores (n=2^18, as deposit tools write them), against
+ * the previous way (one keystore after another, the library's blocking scrypt, WASM BLS) in this process.
+ */
+async function bulkSplit() {
+  const count = 8;
+  section(
+    `Staker: ${count} scrypt keystores (n=2^18) → one keyshares file, n=4, ${availableParallelism()} cores, ` +
+      `load average ${loadavg()[0]!.toFixed(1)} (parallel speed-up needs idle cores)`,
+  );
+  const dir = await mkdtemp(join(tmpdir(), "cohort-bench-keys-"));
+  try {
+    const password = "bench password";
+    const files: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const secretKey = randomScalar();
+      const keystore = await createKeystore(secretKey, password, { kdf: "scrypt", path: `m/12381/3600/${i}/0/0` });
+      files.push(join(dir, `keystore-${i}.json`));
+      await writeFile(files[i]!, JSON.stringify(keystore));
+    }
+    await writeFile(join(dir, "password.txt"), password);
+    const operators = await committee(4);
+    const args = [
+      new URL("../sdk/bin/cohort-keys.js", import.meta.url).pathname,
+      "split",
+      ...files.flatMap((f) => ["--keystore", f]),
+      "--password-file",
+      join(dir, "password.txt"),
+      ...operators.flatMap((o) => ["--operator", `${o.id}:${bytesToHex(o.encryptionKey)}`]),
+      ...["--owner", OWNER, "--nonce", "0", "--chain-id", "1", "--registry", REGISTRY, "--out", join(dir, "out.json")],
+    ];
+    const scryptAsync = promisify(scrypt) as (p: string, s: Buffer, n: number, o: object) => Promise<Buffer>;
+    const one = await measure("one native scrypt n=2^18 (node crypto.scrypt)", 3, () =>
+      scryptAsync(password, Buffer.alloc(32, 1), 32, { N: 2 ** 18, r: 8, p: 1, maxmem: 512 * 2 ** 20 }),
+    );
+    console.log(
+      `  ${`  → ideal for ${count}: ${count} × native / ${availableParallelism()} cores`.padEnd(64)} ${(
+        (count * one.median) / availableParallelism()
+      ).toFixed(0)} ms`,
+    );
+    await measure(`before: sequential library decrypt + WASM build, ${count} keystores`, 1, async () => {
+      for (const [i, f] of files.entries()) {
+        const key = await decryptKeystore(readFileSync(f, "utf8"), password);
+        await buildKeyshares({ ...key, operators, owner: OWNER, nonce: BigInt(i), chainId: 1n, registry: REGISTRY });
+      }
+    });
+    await measure(`after: cohort-keys split ${count} keystores (whole CLI process)`, 2, async () => {
+      await rm(join(dir, "out.json"), { force: true });
+      await promisify(execFile)(process.execPath, args);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -115,5 +185,6 @@ async function threshold() {
 export async function runSdkBenchmarks(): Promise<void> {
   await keystores();
   await splitting();
+  await bulkSplit();
   await threshold();
 }
