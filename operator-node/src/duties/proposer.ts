@@ -20,22 +20,52 @@ export class UnsupportedForkError extends Error {
   override readonly name = "UnsupportedForkError";
 }
 
+/** One epoch's proposer duties as the beacon node computed them, and the block root they depend on. */
+export interface ProposerDuties {
+  readonly epoch: number;
+  /**
+   * The block the epoch's proposer shuffling was decided by (the last block before the epoch's start, as the beacon
+   * node saw it). Duties fetched before that block is final may change: the same epoch fetched again with another
+   * dependent root replaces them.
+   */
+  readonly dependentRoot: string;
+  /** Ours only. */
+  readonly duties: readonly ProposerDuty[];
+}
+
+/** The beacon node answered for slots outside the epoch asked for (Lodestar 1.5.1 does for the next epoch). */
+export class ProposerDutiesEpochError extends Error {
+  override readonly name = "ProposerDutiesEpochError";
+}
+
 /**
  * The epoch's proposer duties, of our validators only. A plain GET: the 1.46 client wants response metadata older
  * beacon nodes do not send. Nodes serve the current epoch (some also the next); a refusal is an error to retry.
+ *
+ * Every duty must be in the epoch asked for: asked for the next epoch, Lodestar 1.5.1 returns the next epoch's
+ * proposers on the current epoch's slots (it numbers them from the state's epoch), an answer no slot may be read from.
  */
 export async function proposerDuties(
   chain: BeaconChain,
   epoch: number,
   ours: ReadonlySet<number>,
-): Promise<ProposerDuty[]> {
-  const body = await getJson<{ data: { pubkey: string; validator_index: string; slot: string }[] }>(
-    chain,
-    `/eth/v1/validator/duties/proposer/${epoch}`,
-  );
-  return body.data
-    .map((d) => ({ validatorIndex: Number(d.validator_index), pubkey: fromHex(d.pubkey), slot: Number(d.slot) }))
-    .filter((d) => ours.has(d.validatorIndex));
+): Promise<ProposerDuties> {
+  const body = await getJson<{
+    dependent_root: string;
+    data: { pubkey: string; validator_index: string; slot: string }[];
+  }>(chain, `/eth/v1/validator/duties/proposer/${epoch}`);
+  const all = body.data.map((d) => ({
+    validatorIndex: Number(d.validator_index),
+    pubkey: fromHex(d.pubkey),
+    slot: Number(d.slot),
+  }));
+  const stray = all.find((d) => Math.floor(d.slot / SLOTS_PER_EPOCH) !== epoch);
+  if (stray) {
+    throw new ProposerDutiesEpochError(
+      `beacon node answered proposer duties for epoch ${epoch} with slot ${stray.slot} of another epoch`,
+    );
+  }
+  return { epoch, dependentRoot: body.dependent_root, duties: all.filter((d) => ours.has(d.validatorIndex)) };
 }
 
 /** RANDAO reveal: the proposer's signature over the epoch number with the RANDAO domain. Not slashable. */
