@@ -36,6 +36,9 @@ describe("node API (real HTTP on loopback)", () => {
       { type: "refused", validator: V2, slot: 10, reason: "DOUBLE_VOTE: another attestation was already signed" },
       { type: "submitted", validatorIndex: 4, slot: 10, dataRoot: `0x${"11".repeat(32)}` },
       { type: "duty", slot: 11 },
+      { type: "missed", kind: "attestation", reason: "consensus_timeout", slot: 11, validatorIndex: 4 },
+      { type: "missed", kind: "attestation", reason: "consensus_timeout", slot: 11, validatorIndex: 5 },
+      { type: "missed", kind: "proposal", reason: "combine_timeout", slot: 11, validatorIndex: 6 },
     ]);
     metrics.closeSlotsBefore(12);
     api = await startApi(metrics, status);
@@ -47,7 +50,10 @@ describe("node API (real HTTP on loopback)", () => {
     expect(text).toMatch(/^cohort_partials_signed_total 1$/m);
     expect(text).toMatch(/^cohort_signing_refused_total\{reason="DOUBLE_VOTE"\} 1$/m);
     expect(text).toMatch(/^cohort_attestations_submitted_total 1$/m);
-    expect(text).toMatch(/^cohort_duties_missed_total 1$/m);
+    expect(text).toMatch(/^cohort_duties_missed_total\{kind="attestation",reason="consensus_timeout"\} 2$/m);
+    expect(text).toMatch(/^cohort_duties_missed_total\{kind="proposal",reason="combine_timeout"\} 1$/m);
+    // Closing a slot forgets its start time but infers nothing: each workflow reports its own misses.
+    expect(text.match(/^cohort_duties_missed_total\{/gm)).toHaveLength(2);
     expect(text).toMatch(/^cohort_consensus_latency_seconds_bucket\{le="0.5"\} 1$/m);
     expect(text).toMatch(/^cohort_consensus_latency_seconds_bucket\{le="0.25"\} 0$/m);
     expect(text).toMatch(/^cohort_peers_connected 3$/m);

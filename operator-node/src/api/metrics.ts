@@ -50,7 +50,8 @@ export class NodeMetrics {
   });
   private readonly missed = new Counter({
     name: "cohort_duties_missed_total",
-    help: "Duties whose slot ended without a decision",
+    help: "Duties that ended without their object reaching the beacon node, by duty kind and reason",
+    labelNames: ["kind", "reason"] as const,
     registers: [this.registry],
   });
   private readonly latency = new Histogram({
@@ -106,17 +107,19 @@ export class NodeMetrics {
       case "exited":
         this.exited.inc();
         return;
+      case "missed":
+        this.missed.inc({ kind: event.kind, reason: event.reason });
+        this.started.delete(event.slot);
+        return;
     }
   }
 
-  /** Duties started before `slot` that never decided are counted as missed once, then forgotten. */
+  /**
+   * Forgets the start times of duties before `slot` (their latency is no longer observed). Misses are not inferred
+   * here: each workflow reports its own, with the reason it knows.
+   */
   closeSlotsBefore(slot: number): void {
-    for (const s of [...this.started.keys()]) {
-      if (s < slot) {
-        this.missed.inc();
-        this.started.delete(s);
-      }
-    }
+    for (const s of [...this.started.keys()]) if (s < slot) this.started.delete(s);
   }
 }
 

@@ -26,6 +26,7 @@ import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
 import type { ShareSigner } from "../signer/share-signer.js";
 import { SlashableSigningError } from "../signer/slashing-protection.js";
 import type { Consensus, Deadline, Duty, ParSigEx, PartialSignature } from "../workflow.js";
+import { type MissedDuty, type MissedKind, type MissReason, missReasonOf, reportMissed } from "./missed.js";
 
 /** What the node did, for tests and (later) metrics; never carries secrets. */
 export type NodeEvent =
@@ -39,7 +40,8 @@ export type NodeEvent =
   | { type: "proposal-duty"; validatorIndex: number; slot: number }
   | { type: "proposed"; validatorIndex: number; slot: number; blockRoot: string }
   | { type: "exit-decided"; validatorIndex: number; slot: number; epoch: number }
-  | { type: "exited"; validatorIndex: number; slot: number; epoch: number };
+  | { type: "exited"; validatorIndex: number; slot: number; epoch: number }
+  | MissedDuty;
 
 export interface AttesterDeps {
   readonly chain: BeaconChain;
@@ -74,20 +76,35 @@ export class AttesterWorkflow {
   /** The decided AttestationData per slot: what aggregates are checked against. */
   private readonly decided = new Map<number, Uint8Array>();
   private readonly aggregations = new Map<number, Aggregation>();
+  /**
+   * Partials shared whose combined object has not reached the beacon node yet, by SigAgg key: whatever is still here
+   * at its deadline was missed for want of partials.
+   */
+  private readonly awaiting = new Map<string, { kind: MissedKind; slot: number; validatorIndex: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly d: AttesterDeps) {
     d.sigagg.subscribe((duty, pubkey, signature) => {
-      this.onSigned(duty, pubkey, signature).catch((e: unknown) =>
-        d.log.warn("could not submit a combined signature", { slot: duty.slot, reason: String(e) }),
-      );
+      const key = keyOf(duty.kind, Number(duty.slot), pubkey);
+      this.onSigned(duty, pubkey, signature).catch((e: unknown) => {
+        const waited = this.awaiting.get(key);
+        this.awaiting.delete(key);
+        if (waited) this.missed(waited.kind, waited.slot, missReasonOf(e), waited.validatorIndex, e);
+        else d.log.warn("could not submit a combined signature", { slot: duty.slot, reason: String(e) });
+      });
     });
   }
 
   onDuty(duty: Duty, deadline: Deadline): void {
-    this.attest(duty, deadline).catch((e: unknown) =>
-      this.d.log.warn("attester duty failed", { slot: duty.slot, reason: String(e) }),
-    );
+    const slot = Number(duty.slot);
+    const duties = this.d.dutiesAt(slot);
+    // Validators whose attestation got an outcome (shared or refused); a failure misses all the others.
+    const settled = new Set<number>();
+    this.attest(duty, duties, settled, deadline).catch((e: unknown) => {
+      const reason = missReasonOf(e);
+      for (const vd of duties)
+        if (!settled.has(vd.validatorIndex)) this.missed("attestation", slot, reason, vd.validatorIndex, e);
+    });
   }
 
   stop(): void {
@@ -95,9 +112,13 @@ export class AttesterWorkflow {
     this.timers.clear();
   }
 
-  private async attest(duty: Duty, deadline: Deadline): Promise<void> {
+  private async attest(
+    duty: Duty,
+    duties: readonly AttesterDuty[],
+    settled: Set<number>,
+    deadline: Deadline,
+  ): Promise<void> {
     const slot = Number(duty.slot);
-    const duties = this.d.dutiesAt(slot);
     this.d.onEvent({ type: "duty", slot });
     const proposal = await this.d.fetcher.fetch(duty);
     const instance: InstanceId = { committeeId: this.d.committeeId, dutyKind: DutyKind.attester, slot: duty.slot };
@@ -107,12 +128,16 @@ export class AttesterWorkflow {
     this.d.onEvent({ type: "decided", slot });
     this.decided.set(slot, decision.value);
     const partials: PartialSignature[] = [];
-    for (const { vd, data, root, signature } of this.signAttestations(duties, decision.value)) {
+    for (const { vd, data, root, signature } of this.signAttestations(duties, decision.value, settled)) {
       this.pending.set(keyOf(PartialKind.attestation, slot, vd.pubkey), { duty: vd, data });
       const partial = this.partial(PartialKind.attestation, slot, vd.pubkey, signature);
       this.d.sigagg.expect(partial.duty, vd.pubkey, root);
+      this.await(PartialKind.attestation, "attestation", slot, vd);
+      settled.add(vd.validatorIndex);
       partials.push(partial);
     }
+    // An attestation is worth most within its slot: one not combined by the slot's end counts as missed.
+    this.expireAt(slotStartMs(this.d.chain, slot + 1), PartialKind.attestation, slot);
     await this.share(partials);
     this.at(slotStartMs(this.d.chain, slot) + (2 * this.d.chain.secondsPerSlot * 1000) / 3, () =>
       this.proveSelection(slot),
@@ -123,7 +148,7 @@ export class AttesterWorkflow {
    * The slashable step, for the whole slot in one durable commit: a validator whose attestation conflicts with our
    * history is refused (and reported) rather than signed.
    */
-  private signAttestations(duties: readonly AttesterDuty[], decided: Uint8Array) {
+  private signAttestations(duties: readonly AttesterDuty[], decided: Uint8Array, settled: Set<number>) {
     const items = duties.map((vd) => {
       const data = dataForCommittee(decided, vd.committeeIndex);
       return { vd, data, root: attestationSigningRoot(this.d.chain, data) };
@@ -140,8 +165,9 @@ export class AttesterWorkflow {
     items.forEach(({ vd, data, root }, n) => {
       const result = results[n]!;
       if (result instanceof SlashableSigningError) {
-        this.d.log.warn("slashing protection refused an attestation", { slot: vd.slot, reason: result.reason });
         this.d.onEvent({ type: "refused", validator: hex(vd.pubkey), slot: vd.slot, reason: result.reason });
+        this.missed("attestation", vd.slot, "slashing_refused", vd.validatorIndex, result);
+        settled.add(vd.validatorIndex);
         return;
       }
       this.d.onEvent({
@@ -167,6 +193,7 @@ export class AttesterWorkflow {
       const signature = this.d.signer.signUnslashable(vd.pubkey, root);
       const partial = this.partial(PartialKind.selectionProof, slot, vd.pubkey, signature);
       this.d.sigagg.expect(partial.duty, vd.pubkey, root);
+      this.await(PartialKind.selectionProof, "selection_proof", slot, vd);
       partials.push(partial);
     }
     if (partials.length === 0) return;
@@ -182,15 +209,18 @@ export class AttesterWorkflow {
     if (!p) return;
     if (duty.kind === PartialKind.attestation) {
       await alreadyKnownIsFine(submitAttestations(this.d.chain, [singleAttestation(p.duty, p.data, signature)]));
+      this.awaiting.delete(keyOf(duty.kind, slot, pubkey));
       const dataRoot = hex(ssz.phase0.AttestationData.hashTreeRoot(p.data));
       this.d.onEvent({ type: "submitted", validatorIndex: p.duty.validatorIndex, slot, dataRoot });
     } else if (duty.kind === PartialKind.selectionProof) {
       const agg = this.aggregations.get(slot);
       if (!agg) return;
+      this.awaiting.delete(keyOf(duty.kind, slot, pubkey));
       agg.proofs.set(p.duty.validatorIndex, { p, proof: signature });
       if (agg.proofs.size === agg.expected) await this.aggregate(slot);
     } else if (duty.kind === PartialKind.aggregateAndProof && p.aggregate) {
       await alreadyKnownIsFine(submitAggregateAndProofs(this.d.chain, [{ message: p.aggregate, signature }]));
+      this.awaiting.delete(keyOf(duty.kind, slot, pubkey));
       this.d.onEvent({ type: "aggregated", validatorIndex: p.duty.validatorIndex, slot });
     }
   }
@@ -205,11 +235,20 @@ export class AttesterWorkflow {
     const decided = this.decided.get(slot);
     if (!agg || agg.started || !decided) return;
     agg.started = true;
+    // Whoever's selection proof has not combined by now cannot know whether it aggregates.
+    this.expire(PartialKind.selectionProof, slot);
     const own: phase0.AggregateAndProof[] = [];
+    /** Our aggregators, with why each has no aggregate of its own if it has none. */
+    const aggregators = new Map<number, { reason: MissReason; cause?: unknown }>();
     for (const { p, proof } of agg.proofs.values()) {
       if (!isAggregator(p.duty.committeeLength, proof)) continue;
-      const aggregate = await aggregateAttestation(this.d.chain, p.data);
-      if (aggregate) own.push({ aggregatorIndex: p.duty.validatorIndex, aggregate, selectionProof: proof });
+      try {
+        const aggregate = await aggregateAttestation(this.d.chain, p.data);
+        if (aggregate) own.push({ aggregatorIndex: p.duty.validatorIndex, aggregate, selectionProof: proof });
+        aggregators.set(p.duty.validatorIndex, { reason: "no_aggregate" });
+      } catch (e) {
+        aggregators.set(p.duty.validatorIndex, { reason: missReasonOf(e), cause: e });
+      }
     }
     const { config } = this.d.chain;
     const duties = this.d.dutiesAt(slot);
@@ -225,11 +264,22 @@ export class AttesterWorkflow {
     const instance: InstanceId = { committeeId: this.d.committeeId, dutyKind: DutyKind.aggregator, slot: BigInt(slot) };
     // Aggregates still help the next slot's block; consensus may run until that slot ends.
     const deadline = performance.now() + slotStartMs(this.d.chain, slot + 2) - Date.now();
-    const decision = await this.d.consensus.propose(instance, encodeAggregates(config, slot, own), deadline, (v) =>
-      isAcceptableAggregates(decodeAggregates(config, slot, v), view),
-    );
+    let decision: Awaited<ReturnType<Consensus["propose"]>>;
+    try {
+      decision = await this.d.consensus.propose(instance, encodeAggregates(config, slot, own), deadline, (v) =>
+        isAcceptableAggregates(decodeAggregates(config, slot, v), view),
+      );
+    } catch (e) {
+      for (const index of aggregators.keys()) this.missed("aggregation", slot, missReasonOf(e), index, e);
+      return;
+    }
     const list = decodeAggregates(config, slot, decision.value) ?? [];
     this.d.onEvent({ type: "aggregates-decided", slot, aggregators: list.map((a) => a.aggregatorIndex) });
+    // An aggregator no member had an aggregate for (or whose beacon request failed everywhere) is left out.
+    for (const [index, why] of aggregators) {
+      if (!list.some((a) => a.aggregatorIndex === index))
+        this.missed("aggregation", slot, why.reason, index, why.cause);
+    }
     const partials: PartialSignature[] = [];
     for (const message of list) {
       const vd = duties.find((d) => d.validatorIndex === message.aggregatorIndex)!;
@@ -244,9 +294,33 @@ export class AttesterWorkflow {
         this.d.signer.signUnslashable(vd.pubkey, root),
       );
       this.d.sigagg.expect(partial.duty, vd.pubkey, root);
+      this.await(PartialKind.aggregateAndProof, "aggregation", slot, vd);
       partials.push(partial);
     }
+    this.expireAt(slotStartMs(this.d.chain, slot + 2), PartialKind.aggregateAndProof, slot);
     await this.share(partials);
+  }
+
+  private await(kind: PartialKind, missed: MissedKind, slot: number, vd: AttesterDuty): void {
+    this.awaiting.set(keyOf(kind, slot, vd.pubkey), { kind: missed, slot, validatorIndex: vd.validatorIndex });
+  }
+
+  /** Partials of (kind, slot) still awaiting their combination at `unixMs` are missed for want of partials. */
+  private expireAt(unixMs: number, kind: PartialKind, slot: number): void {
+    this.at(unixMs, async () => this.expire(kind, slot));
+  }
+
+  private expire(kind: PartialKind, slot: number): void {
+    const prefix = `${kind}/${slot}/`;
+    for (const [key, w] of this.awaiting) {
+      if (!key.startsWith(prefix)) continue;
+      this.awaiting.delete(key);
+      this.missed(w.kind, w.slot, "combine_timeout", w.validatorIndex);
+    }
+  }
+
+  private missed(kind: MissedKind, slot: number, reason: MissReason, validatorIndex: number, cause?: unknown): void {
+    reportMissed(this.d.log, this.d.onEvent, { kind, slot, reason, validatorIndex }, cause);
   }
 
   /** Ours go to the peers and into our own SigAgg: we are one of the t. */
@@ -281,6 +355,7 @@ export class AttesterWorkflow {
     for (const [k, p] of this.pending) if (p.duty.slot < slot) this.pending.delete(k);
     for (const s of this.decided.keys()) if (s < slot) this.decided.delete(s);
     for (const s of this.aggregations.keys()) if (s < slot) this.aggregations.delete(s);
+    for (const [k, w] of this.awaiting) if (w.slot < slot) this.awaiting.delete(k);
   }
 }
 

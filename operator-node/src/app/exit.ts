@@ -23,6 +23,7 @@ import type { ShareSigner } from "../signer/share-signer.js";
 import type { Consensus, ParSigEx, PartialSignature } from "../workflow.js";
 import type { NodeEvent } from "./attester.js";
 import type { CombinedSignatures } from "./combined.js";
+import { missReasonOf, reportMissed } from "./missed.js";
 
 export class UnknownValidatorError extends Error {
   override readonly name = "UnknownValidatorError";
@@ -59,6 +60,17 @@ export class ExitWorkflow {
         "this validator is not on the beacon chain yet (deposit pending); ask for the exit once it is active",
       );
     }
+    try {
+      return await this.exit(validatorPubkey, validatorIndex);
+    } catch (e) {
+      const slot = Math.max(0, slotAt(chain, Date.now()));
+      reportMissed(this.d.log, this.d.onEvent, { kind: "exit", slot, reason: missReasonOf(e), validatorIndex }, e);
+      throw e;
+    }
+  }
+
+  private async exit(validatorPubkey: Uint8Array, validatorIndex: number): Promise<phase0.SignedVoluntaryExit> {
+    const { chain } = this.d;
     const epochNow = () => Math.floor(Math.max(0, slotAt(chain, Date.now())) / SLOTS_PER_EPOCH);
     const proposal = encodeExit({ epoch: epochNow(), validatorIndex });
     // Named by the validator, not by time: members learn of the request at slightly different moments, and a

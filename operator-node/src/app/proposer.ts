@@ -26,6 +26,7 @@ import { SlashableSigningError } from "../signer/slashing-protection.js";
 import type { Consensus, Deadline, Duty, ParSigEx, PartialSignature } from "../workflow.js";
 import type { NodeEvent } from "./attester.js";
 import type { CombinedSignatures } from "./combined.js";
+import { type MissReason, missReasonOf, reportMissed } from "./missed.js";
 
 export interface ProposerDeps {
   readonly chain: BeaconChain;
@@ -46,15 +47,36 @@ export interface ProposerDeps {
 export class ProposerWorkflow {
   constructor(private readonly d: ProposerDeps) {}
 
+  /**
+   * A duty whose deadline has already passed is one the scheduler learnt of too late (its epoch's duties could not
+   * be loaded in time): it is reported missed, not attempted.
+   */
   onDuty(duty: Duty, deadline: Deadline): void {
     const pd = this.d.dutyAt(Number(duty.slot));
     if (!pd) return;
-    this.propose(pd, deadline).catch((e: unknown) =>
-      this.d.log.warn("proposer duty failed", { slot: pd.slot, reason: String(e) }),
+    if (deadline <= performance.now()) {
+      this.missed(pd, "no_duties");
+      return;
+    }
+    this.propose(pd, deadline).then(
+      (done) => {
+        if (!done) this.missed(pd, "slashing_refused");
+      },
+      (e: unknown) => this.missed(pd, missReasonOf(e), e),
     );
   }
 
-  private async propose(pd: ProposerDuty, deadline: Deadline): Promise<void> {
+  private missed(pd: ProposerDuty, reason: MissReason, cause?: unknown): void {
+    reportMissed(
+      this.d.log,
+      this.d.onEvent,
+      { kind: "proposal", slot: pd.slot, reason, validatorIndex: pd.validatorIndex },
+      cause,
+    );
+  }
+
+  /** False when slashing protection refused the block (the only way a proposal ends early without an error). */
+  private async propose(pd: ProposerDuty, deadline: Deadline): Promise<boolean> {
     const { chain } = this.d;
     const endOfSlot = slotStartMs(chain, pd.slot + 1);
     this.d.onEvent({ type: "proposal-duty", validatorIndex: pd.validatorIndex, slot: pd.slot });
@@ -63,7 +85,7 @@ export class ProposerWorkflow {
     const reveal = await this.thresholdSign(PartialKind.randao, pd, randaoRoot, endOfSlot, () =>
       this.d.signer.signUnslashable(pd.pubkey, randaoRoot),
     );
-    if (!reveal) return;
+    if (!reveal) return false;
 
     const own = await produceBlock(chain, pd.slot, reveal, this.d.graffiti);
     const instance: InstanceId = {
@@ -77,7 +99,7 @@ export class ProposerWorkflow {
     const block = decodeBlock(chain.config, pd.slot, decision.value)!;
     const root = blockSigningRoot(chain.config, block);
     const signature = await this.thresholdSign(PartialKind.block, pd, root, endOfSlot, () => this.signBlock(pd, root));
-    if (!signature) return;
+    if (!signature) return false;
     await alreadyKnownIsFine(publishBlock(chain, signedBlock(block, signature)));
     this.d.onEvent({
       type: "proposed",
@@ -85,6 +107,7 @@ export class ProposerWorkflow {
       slot: pd.slot,
       blockRoot: hex(chain.config.getForkTypes(pd.slot).BeaconBlock.hashTreeRoot(block)),
     });
+    return true;
   }
 
   /** The slashable step: refused (and reported) rather than signed when it conflicts with our history. */
@@ -93,7 +116,6 @@ export class ProposerWorkflow {
       return this.d.signer.signBlock(pd.pubkey, pd.slot, root);
     } catch (e) {
       if (!(e instanceof SlashableSigningError)) throw e;
-      this.d.log.warn("slashing protection refused a block", { slot: pd.slot, reason: e.reason });
       this.d.onEvent({ type: "refused", validator: hex(pd.pubkey), slot: pd.slot, reason: e.reason });
       return undefined;
     }

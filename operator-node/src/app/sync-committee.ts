@@ -34,6 +34,7 @@ import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
 import type { ShareSigner } from "../signer/share-signer.js";
 import type { Consensus, Deadline, ParSigEx, PartialSignature } from "../workflow.js";
 import type { CombinedSignatures } from "./combined.js";
+import { type MissedDuty, type MissedKind, missReasonOf, reportMissed } from "./missed.js";
 
 export interface SyncCommitteeDeps {
   readonly chain: BeaconChain;
@@ -47,6 +48,8 @@ export interface SyncCommitteeDeps {
   readonly sigagg: ThresholdSigAgg;
   readonly combined: CombinedSignatures;
   readonly log: Logger;
+  /** Where missed duties are reported (metrics); they are logged either way. */
+  readonly onEvent?: (e: MissedDuty) => void;
 }
 
 const contributionList = new ListCompositeType(ssz.altair.ContributionAndProof, 256);
@@ -65,9 +68,19 @@ export class SyncCommitteeWorkflow {
   }
 
   private async run(slot: number, deadline: Deadline): Promise<void> {
-    const { chain } = this.d;
     const duties = await this.dutiesAt(slot);
     if (duties.length === 0) return;
+    // Members of the sync committee whose message got an outcome; a failure misses all the others.
+    const settled = new Set<number>();
+    try {
+      await this.signMessages(slot, duties, settled, deadline);
+    } catch (e) {
+      for (const d of duties) if (!settled.has(d.validatorIndex)) this.missed("sync_committee", slot, d, e);
+    }
+  }
+
+  private async signMessages(slot: number, duties: SyncDuty[], settled: Set<number>, deadline: Deadline) {
+    const { chain } = this.d;
     const own = await headBlockRoot(chain);
     const instance: InstanceId = {
       committeeId: this.d.committeeId,
@@ -84,9 +97,13 @@ export class SyncCommitteeWorkflow {
     );
     const messages = duties.flatMap((d, i) => {
       const r = signed[i]!;
-      return r.status === "fulfilled" ? [syncCommitteeMessage(slot, blockRoot, d.validatorIndex, r.value)] : [];
+      if (r.status === "fulfilled") return [syncCommitteeMessage(slot, blockRoot, d.validatorIndex, r.value)];
+      this.missed("sync_committee", slot, d, r.reason);
+      settled.add(d.validatorIndex);
+      return [];
     });
     if (messages.length > 0) await alreadyKnownIsFine(submitSyncCommitteeMessages(chain, messages));
+    for (const d of duties) settled.add(d.validatorIndex);
 
     await new Promise((r) =>
       setTimeout(r, Math.max(0, slotStartMs(chain, slot) + (2 * chain.secondsPerSlot * 1000) / 3 - Date.now())),
@@ -114,13 +131,41 @@ export class SyncCommitteeWorkflow {
       ),
     );
     const own: altair.ContributionAndProof[] = [];
+    const aggregators: SyncDuty[] = [];
     for (const [i, c] of candidates.entries()) {
       const r = proofs[i]!;
-      if (r.status !== "fulfilled" || !isSyncCommitteeAggregator(r.value)) continue;
-      const contribution = await syncCommitteeContribution(chain, slot, c.subcommitteeIndex, blockRoot);
-      if (contribution) own.push(contributionAndProof(c.duty.validatorIndex, contribution, r.value));
+      if (r.status !== "fulfilled") {
+        this.missed("selection_proof", slot, c.duty, r.reason);
+        continue;
+      }
+      if (!isSyncCommitteeAggregator(r.value)) continue;
+      try {
+        const contribution = await syncCommitteeContribution(chain, slot, c.subcommitteeIndex, blockRoot);
+        if (contribution) own.push(contributionAndProof(c.duty.validatorIndex, contribution, r.value));
+        aggregators.push(c.duty);
+      } catch (e) {
+        this.missed("sync_contribution", slot, c.duty, e);
+      }
     }
-    if (own.length === 0) return;
+    if (aggregators.length === 0) return;
+    try {
+      await this.contributeAs(slot, duties, aggregators, own, blockRoot, candidates, deadline);
+    } catch (e) {
+      for (const d of aggregators) this.missed("sync_contribution", slot, d, e);
+    }
+  }
+
+  private async contributeAs(
+    slot: number,
+    duties: SyncDuty[],
+    aggregators: SyncDuty[],
+    own: altair.ContributionAndProof[],
+    blockRoot: Uint8Array,
+    candidates: { duty: SyncDuty; subcommitteeIndex: number }[],
+    deadline: Deadline,
+  ): Promise<void> {
+    const { chain } = this.d;
+    const endOfSlot = slotStartMs(chain, slot + 1);
     const instance: InstanceId = {
       committeeId: this.d.committeeId,
       dutyKind: DutyKind.syncContribution,
@@ -130,14 +175,42 @@ export class SyncCommitteeWorkflow {
       this.isAcceptableList(v, slot, blockRoot, candidates),
     );
     const decided = contributionList.deserialize(decision.value);
-    const signed: altair.SignedContributionAndProof[] = [];
-    for (const message of decided) {
-      const duty = duties.find((d) => d.validatorIndex === message.aggregatorIndex)!;
-      const root = contributionAndProofSigningRoot(chain.config, message);
-      const signature = await this.thresholdSign(PartialKind.contributionAndProof, slot, duty.pubkey, root, endOfSlot);
-      signed.push({ message, signature });
+    for (const d of aggregators) {
+      if (!decided.some((m) => m.aggregatorIndex === d.validatorIndex))
+        this.missed("sync_contribution", slot, d, "no contribution from any member's beacon node");
     }
-    if (signed.length > 0) await alreadyKnownIsFine(submitContributionAndProofs(chain, signed));
+    const signed: altair.SignedContributionAndProof[] = [];
+    const results = await Promise.allSettled(
+      decided.map((message) => {
+        const duty = duties.find((d) => d.validatorIndex === message.aggregatorIndex)!;
+        const root = contributionAndProofSigningRoot(chain.config, message);
+        return this.thresholdSign(PartialKind.contributionAndProof, slot, duty.pubkey, root, endOfSlot);
+      }),
+    );
+    for (const [i, message] of decided.entries()) {
+      const r = results[i]!;
+      if (r.status === "fulfilled") signed.push({ message, signature: r.value });
+      else
+        this.missed(
+          "sync_contribution",
+          slot,
+          duties.find((d) => d.validatorIndex === message.aggregatorIndex)!,
+          r.reason,
+        );
+    }
+    if (signed.length === 0) return;
+    try {
+      await alreadyKnownIsFine(submitContributionAndProofs(chain, signed));
+    } catch (e) {
+      for (const { message } of signed) {
+        this.missed("sync_contribution", slot, duties.find((d) => d.validatorIndex === message.aggregatorIndex)!, e);
+      }
+    }
+  }
+
+  private missed(kind: MissedKind, slot: number, duty: SyncDuty, cause: unknown): void {
+    const reason = typeof cause === "string" ? "no_aggregate" : missReasonOf(cause);
+    reportMissed(this.d.log, this.d.onEvent, { kind, slot, reason, validatorIndex: duty.validatorIndex }, cause);
   }
 
   private isAcceptableList(
