@@ -48,7 +48,6 @@ describe("identityAddress", () => {
     const offCurve: Hex = `0x02${5n.toString(16).padStart(64, "0")}`;
     const id = await register(offCurve);
     expect(await system.read("miniPools", "identityAddress", [id])).toBe(zeroAddress);
-    await system.send(system.cohort.accounts[1]!, "miniPools", "setAcceptsMiniPools", [id, true]);
     const [a, b, c] = system.operators;
     await system.expectRevert(
       a!.owner,
