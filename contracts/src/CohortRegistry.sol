@@ -48,6 +48,9 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
 
     mapping(bytes32 committeeId => Committee) private _committees;
     mapping(bytes32 publicKeyHash => Validator) private _validators;
+    /// Execution-layer fee recipient the owner chose; zero means the owner. Kept apart from `Validator` so
+    /// `getValidator`'s shape stays what nodes decode, and so registrations that keep the default write nothing.
+    mapping(bytes32 publicKeyHash => address) private _feeRecipients;
     /// Registrations must quote the owner's current nonce, which the payload's ownership proof also signs, so an old
     /// registration cannot be replayed.
     mapping(address owner => uint256) public nonces;
@@ -317,6 +320,8 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         bytes32 publicKeyHash = _ownedValidator(publicKey, operatorIds);
         _leaveCommittee(committeeId(msg.sender, operatorIds), operatorIds);
         delete _validators[publicKeyHash];
+        // A later owner of the same key starts from the default, not from this owner's choice.
+        delete _feeRecipients[publicKeyHash];
         emit ValidatorRemoved(msg.sender, operatorIds, publicKey);
     }
 
@@ -342,6 +347,27 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         _requireCollateral(id, operatorIds);
         _pull(amount);
         emit ValidatorCommitteeChanged(msg.sender, publicKey, oldOperatorIds, operatorIds, payload, nonce);
+    }
+
+    /// @notice Where block proposals of this validator pay execution rewards. `address(0)` resets to the owner.
+    /// Nodes learn the effective recipient from events alone: the owner in `ValidatorAdded`, then the address of each
+    /// `FeeRecipientUpdated` for the key, until `ValidatorRemoved` (a re-registration starts from its owner again).
+    function setFeeRecipient(bytes calldata publicKey, address feeRecipient) external {
+        bytes32 h = keccak256(publicKey);
+        address owner = _validators[h].owner;
+        if (owner == address(0)) revert ValidatorNotFound();
+        if (owner != msg.sender) revert NotValidatorOwner();
+        _feeRecipients[h] = feeRecipient == owner ? address(0) : feeRecipient;
+        emit FeeRecipientUpdated(publicKey, feeRecipient == address(0) ? owner : feeRecipient);
+    }
+
+    /// @notice The effective fee recipient: the one the owner set, or the owner.
+    function feeRecipientOf(bytes calldata publicKey) external view returns (address) {
+        bytes32 h = keccak256(publicKey);
+        address owner = _validators[h].owner;
+        if (owner == address(0)) revert ValidatorNotFound();
+        address chosen = _feeRecipients[h];
+        return chosen == address(0) ? owner : chosen;
     }
 
     function getValidator(bytes calldata publicKey) external view returns (Validator memory) {

@@ -33,6 +33,9 @@ interface ICohortRegistry {
     event ValidatorAdded(address indexed owner, uint64[] operatorIds, bytes publicKey, bytes payload, uint256 nonce);
     event ValidatorRemoved(address indexed owner, uint64[] operatorIds, bytes publicKey);
     event ValidatorExitRequested(address indexed owner, uint64[] operatorIds, bytes publicKey);
+    /// The effective execution-layer fee recipient (never zero: resetting emits the owner). Not emitted at registration,
+    /// where the recipient is the `ValidatorAdded` owner.
+    event FeeRecipientUpdated(bytes publicKey, address feeRecipient);
     event ValidatorCommitteeChanged(
         address indexed owner,
         bytes publicKey,

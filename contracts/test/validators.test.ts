@@ -272,6 +272,61 @@ describe("removeValidator and exitValidator", () => {
   });
 });
 
+describe("fee recipient", () => {
+  const payee = "0x00000000000000000000000000000000000000fe";
+  const updates = (receipt: { logs: Parameters<typeof parseEventLogs>[0]["logs"] }) =>
+    parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "FeeRecipientUpdated" }).map((e) => e.args);
+
+  it("is the owner by default; only the owner changes it, zero resets it, and the event carries the effective one", async () => {
+    const { publicKey, receipt } = await register();
+    expect(updates(receipt)).toEqual([]);
+    expect(await cohort.read("feeRecipientOf", [publicKey])).toBe(staker.address);
+
+    await cohort.expectRevert(other, "setFeeRecipient", [publicKey, other.address], "NotValidatorOwner");
+    const set = await cohort.send(staker, "setFeeRecipient", [publicKey, payee]);
+    expect(updates(set)).toEqual([{ publicKey, feeRecipient: payee }]);
+    expect(await cohort.read("feeRecipientOf", [publicKey])).toBe(payee);
+
+    const reset = await cohort.send(staker, "setFeeRecipient", [
+      publicKey,
+      "0x0000000000000000000000000000000000000000",
+    ]);
+    expect(updates(reset)).toEqual([{ publicKey, feeRecipient: staker.address }]);
+    expect(await cohort.read("feeRecipientOf", [publicKey])).toBe(staker.address);
+  });
+
+  it("refuses unknown keys, survives a move, and does not pass to the key's next owner after removal", async () => {
+    const unknown = randomPublicKey();
+    await cohort.expectRevert(staker, "setFeeRecipient", [unknown, payee], "ValidatorNotFound");
+    await cohort.expectRevert(staker, "feeRecipientOf", [unknown], "ValidatorNotFound");
+
+    const { publicKey } = await register();
+    await cohort.send(staker, "setFeeRecipient", [publicKey, payee]);
+    const newIds = [ids[0]!, ids[1]!, ids[2]!, moreIds[4]!];
+    await cohort.send(staker, "moveValidator", [
+      publicKey,
+      ids,
+      newIds,
+      fakePayload(publicKey, 4),
+      await nonceOf(staker),
+      DEPOSIT,
+    ]);
+    expect(await cohort.read("feeRecipientOf", [publicKey])).toBe(payee);
+
+    await cohort.send(staker, "removeValidator", [publicKey, newIds]);
+    await cohort.expectRevert(staker, "feeRecipientOf", [publicKey], "ValidatorNotFound");
+    // The same key registered again (by another owner) pays that owner, not the old owner's choice.
+    await cohort.send(other, "registerValidator", [
+      publicKey,
+      ids,
+      fakePayload(publicKey, 4),
+      await nonceOf(other),
+      DEPOSIT,
+    ]);
+    expect(await cohort.read("feeRecipientOf", [publicKey])).toBe(other.address);
+  });
+});
+
 describe("moveValidator (key-share restoration)", () => {
   it("moves to a new committee with a fresh payload and nonce", async () => {
     const { publicKey } = await register();

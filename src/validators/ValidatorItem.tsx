@@ -4,6 +4,7 @@ import { secondaryButtonClass } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTx } from "../tx/useTx";
 import { ChangeOperatorForm } from "./ChangeOperatorForm";
+import { FeeRecipientForm } from "./FeeRecipientForm";
 import { NodeStatusPanel } from "./NodeStatusPanel";
 import type { CommitteeOperator, MyValidator } from "./useMyValidators";
 
@@ -13,6 +14,7 @@ export function ValidatorItem({ validator, operators }: { validator: MyValidator
   const [done, setDone] = useState("");
   const [confirm, setConfirm] = useState<"remove" | "exit" | null>(null);
   const [moving, setMoving] = useState(false);
+  const [payee, setPayee] = useState(false);
   // Opened on demand: the panel polls every committee node while it is shown.
   const [watching, setWatching] = useState(false);
   const registry = cohortContracts()?.registry;
@@ -63,6 +65,14 @@ export function ValidatorItem({ validator, operators }: { validator: MyValidator
         <button
           type="button"
           className={secondaryButtonClass}
+          aria-expanded={payee}
+          onClick={() => setPayee((p) => !p)}
+        >
+          {payee ? "Hide fee recipient" : "Fee recipient"}
+        </button>
+        <button
+          type="button"
+          className={secondaryButtonClass}
           aria-expanded={watching}
           onClick={() => setWatching((w) => !w)}
         >
@@ -88,6 +98,7 @@ export function ValidatorItem({ validator, operators }: { validator: MyValidator
       />
       {watching && <NodeStatusPanel publicKey={validator.publicKey} members={operators} />}
       {moving && <ChangeOperatorForm validator={validator} onDone={() => setMoving(false)} />}
+      {payee && <FeeRecipientForm publicKey={validator.publicKey} />}
     </li>
   );
 }
