@@ -3,7 +3,8 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { buildKeyshares, publicKeyOf } from "@cohort/sdk";
 import { cohortRegistryAbi, cohortTokenAbi } from "@cohort/sdk/abi/index";
-import { createPublicClient, createWalletClient, hexToBytes, http, parseEventLogs } from "viem";
+import { signIdentityProof } from "@cohort/sdk/ownership/identity";
+import { bytesToHex, createPublicClient, createWalletClient, hexToBytes, http, parseEventLogs } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { env } from "./harness.mjs";
 
@@ -25,14 +26,21 @@ export function registryAddress() {
 
 /** A fresh operator identity (compressed secp256k1, 33 bytes) and X25519 encryption key, as an operator node has. */
 export function operatorKeys() {
-  const account = privateKeyToAccount(`0x${randomBytes(32).toString("hex")}`);
+  const identitySecret = `0x${randomBytes(32).toString("hex")}`;
+  const account = privateKeyToAccount(identitySecret);
   const uncompressed = account.publicKey.slice(4); // drop 0x04
   const x = uncompressed.slice(0, 64);
   const yOdd = Number.parseInt(uncompressed.slice(-2), 16) & 1;
   const identityKey = `0x${yOdd ? "03" : "02"}${x}`;
   const { publicKey } = generateKeyPairSync("x25519");
   const raw = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
-  return { identityKey, encryptionKey: `0x${raw.toString("hex")}` };
+  return { identityKey, identitySecret, encryptionKey: `0x${raw.toString("hex")}` };
+}
+
+/** The identity key's proof of possession for a registerOperator sent by `owner` (what the node prints). */
+export async function identityProofFor(registry, owner, identitySecret) {
+  const chainId = BigInt(await clients().publicClient.getChainId());
+  return bytesToHex(signIdentityProof(hexToBytes(identitySecret), { chainId, registry, owner }));
 }
 
 /** Sends a contract call from one of the chain's unlocked accounts and waits for a successful receipt. */
@@ -52,12 +60,13 @@ export async function registerOperator(
   registry,
   { owner, name, fee, endpoints = [], verified = false, privateMode = false },
 ) {
-  const { identityKey, encryptionKey } = operatorKeys();
+  const { identityKey, identitySecret, encryptionKey } = operatorKeys();
+  const identityProof = await identityProofFor(registry, owner, identitySecret);
   const receipt = await send({
     address: registry,
     abi: cohortRegistryAbi,
     functionName: "registerOperator",
-    args: [identityKey, encryptionKey, name, fee, endpoints],
+    args: [identityKey, encryptionKey, name, fee, endpoints, identityProof],
     account: owner,
   });
   const [added] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });

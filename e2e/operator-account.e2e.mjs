@@ -1,9 +1,10 @@
 // Operator account page: register an operator from the UI, then run a fee raise through declare → timelock → execute,
 // lower a fee at once and go private; every step is checked in the UI and on the chain.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { cohortRegistryAbi } from "@cohort/sdk/abi/index";
-import { clients, operatorKeys, registryAddress } from "./fixtures.mjs";
+import { clients, identityProofFor, operatorKeys, registryAddress } from "./fixtures.mjs";
 import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
 import { DEFAULT_ACCOUNT } from "./wallet.mjs";
 
@@ -72,8 +73,14 @@ describe("operator account", { skip }, () => {
     await page.getByLabel("Identity public key").fill("0x02abcd");
     await page.getByText("Expected 33 bytes (66 hex digits); got 3.").waitFor();
     // An identity key that a devnet operator already holds: only the contract knows, so this reaches the chain.
-    const taken = env.deployment.operators[0].identityPublicKey;
+    const holder = env.deployment.operators[0];
+    const taken = holder.identityPublicKey;
+    const takenSecret = JSON.parse(readFileSync(holder.keyFile, "utf8")).identitySecretKey;
     await page.getByLabel("Identity public key").fill(taken);
+    // A proof the node made for another owner is caught before the wallet opens: it names that owner.
+    await page.getByLabel("Identity proof").fill(await identityProofFor(registry, holder.owner, takenSecret));
+    await page.getByText(`This is not the identity key's proof for owner ${DEFAULT_ACCOUNT}`).waitFor();
+    await page.getByLabel("Identity proof").fill(await identityProofFor(registry, DEFAULT_ACCOUNT, takenSecret));
     await page.getByLabel("Encryption public key").fill(keys.encryptionKey);
     await page.getByLabel("Name").fill(NAME);
     await page.getByLabel(/Fee per validator per block/).fill("0.000000002");
@@ -94,6 +101,9 @@ describe("operator account", { skip }, () => {
   it("registers an operator from the UI; it shows as the wallet's operator and in the operators table", async () => {
     const { page } = session;
     await page.getByLabel("Identity public key").fill(keys.identityKey);
+    await page
+      .getByLabel("Identity proof")
+      .fill(await identityProofFor(registry, DEFAULT_ACCOUNT, keys.identitySecret));
     await page.getByLabel("Node addresses", { exact: true }).fill("/ip4/203.0.113.300/tcp/9000");
     await page.getByText("“203.0.113.300” in “/ip4/203.0.113.300/tcp/9000” is not an IPv4 address").waitFor();
     await page
@@ -265,6 +275,9 @@ describe("operator account", { skip }, () => {
     await page.getByLabel("Name").waitFor({ timeout: 10_000 });
     const fresh = operatorKeys();
     await page.getByLabel("Identity public key").fill(fresh.identityKey);
+    await page
+      .getByLabel("Identity proof")
+      .fill(await identityProofFor(registry, DEFAULT_ACCOUNT, fresh.identitySecret));
     await page.getByLabel("Encryption public key").fill(fresh.encryptionKey);
     await page.getByLabel("Name").fill("Wrong network test");
     await page.getByLabel(/Fee per validator per block/).fill("0.000000001");

@@ -9,6 +9,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {CohortConfig, Committee, FeeDeclaration, Operator, Validator} from "./CohortTypes.sol";
 import {ICohortRegistry} from "./ICohortRegistry.sol";
 import {KeysharesPayload} from "./KeysharesPayload.sol";
+import {IdentityAddress} from "./pool/IdentityAddress.sol";
 
 /// @title Cohort registry
 /// @notice Operators, validators, committee accounts and the governance parameters of the Cohort network.
@@ -32,6 +33,8 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     /// what they cannot dial, so garbage costs its publisher only.
     uint256 private constant MAX_ENDPOINTS = 4;
     uint256 private constant MAX_ENDPOINT_LENGTH = 128;
+    /// Domain tag of the identity key's proof of possession (sdk/src/ownership/identity.ts computes the same digest).
+    string private constant IDENTITY_TAG = "cohort/identity/v1";
 
     IERC20 public immutable token;
 
@@ -141,18 +144,11 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         bytes32 encryptionKey,
         string calldata name,
         uint256 fee,
-        string[] calldata endpoints
+        string[] calldata endpoints,
+        bytes calldata identityProof
     ) external returns (uint64 operatorId) {
-        if (identityKey.length != 33 || (identityKey[0] != 0x02 && identityKey[0] != 0x03)) revert InvalidIdentityKey();
-        bytes32 identityHash = keccak256(identityKey);
-        uint64 holder = operatorIdByIdentityKey[identityHash];
-        // One identity per operator: peers authenticate each other by it, so two operators sharing one would be ambiguous.
-        if (holder != 0) revert IdentityKeyInUse(holder);
-        if (encryptionKey == bytes32(0)) revert InvalidEncryptionKey();
-        uint256 nameLength = bytes(name).length;
-        if (nameLength == 0 || nameLength > MAX_NAME_LENGTH) revert InvalidOperatorName();
-        if (fee > _config.maxOperatorFee) revert FeeTooHigh(_config.maxOperatorFee);
-
+        bytes32 identityHash = _checkNewOperator(identityKey, encryptionKey, name, fee);
+        _checkIdentityProof(identityKey, identityProof);
         operatorId = ++operatorCount;
         operatorIdByIdentityKey[identityHash] = operatorId;
         Operator storage op = _operators[operatorId];
@@ -473,6 +469,33 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     function _ownedOperator(uint64 operatorId) private view returns (Operator storage op) {
         op = _activeOperator(operatorId);
         if (op.owner != msg.sender) revert NotOperatorOwner(operatorId);
+    }
+
+    function _checkNewOperator(bytes calldata identityKey, bytes32 encryptionKey, string calldata name, uint256 fee)
+        private
+        view
+        returns (bytes32 identityHash)
+    {
+        identityHash = keccak256(identityKey);
+        uint64 holder = operatorIdByIdentityKey[identityHash];
+        // One identity per operator: peers authenticate each other by it, so two operators sharing one would be ambiguous.
+        if (holder != 0) revert IdentityKeyInUse(holder);
+        if (encryptionKey == bytes32(0)) revert InvalidEncryptionKey();
+        uint256 nameLength = bytes(name).length;
+        if (nameLength == 0 || nameLength > MAX_NAME_LENGTH) revert InvalidOperatorName();
+        if (fee > _config.maxOperatorFee) revert FeeTooHigh(_config.maxOperatorFee);
+    }
+
+    /// @dev The identity key must be a curve point whose holder signed (chain, registry, caller): without it anyone
+    /// could copy a key from a pending registration and register it first, locking the real operator out.
+    function _checkIdentityProof(bytes calldata identityKey, bytes calldata proof) private view {
+        address holder = IdentityAddress.fromCompressed(identityKey);
+        if (holder == address(0)) revert InvalidIdentityKey();
+        if (proof.length != 65) revert InvalidIdentityProof();
+        bytes32 digest = keccak256(abi.encodePacked(IDENTITY_TAG, block.chainid, address(this), msg.sender));
+        if (ecrecover(digest, uint8(proof[64]), bytes32(proof[0:32]), bytes32(proof[32:64])) != holder) {
+            revert InvalidIdentityProof();
+        }
     }
 
     function _setEndpoints(uint64 operatorId, string[] calldata endpoints) private {

@@ -63,7 +63,11 @@ interface ICohortRegistry {
     error OperatorNotFound(uint64 operatorId);
     error NotPoolOracle();
     error NotOperatorOwner(uint64 operatorId);
+    /// Not a 33-byte compressed secp256k1 point.
     error InvalidIdentityKey();
+    /// The identity proof is not the identity key's 65-byte signature (r ‖ s ‖ v) over
+    /// keccak256("cohort/identity/v1" ‖ chainid ‖ registry ‖ msg.sender).
+    error InvalidIdentityProof();
     error IdentityKeyInUse(uint64 operatorId);
     error InvalidEncryptionKey();
     error InvalidOperatorName();

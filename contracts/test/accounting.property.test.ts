@@ -18,7 +18,15 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { cohortRegistryAbi } from "../../sdk/src/abi/index.js";
 import type { CohortConfig } from "../deploy/config.js";
-import { type Actor, type Cohort, encryptionKey, identityKey, type RegistryFunction, setupCohort } from "./harness.js";
+import {
+  type Actor,
+  type Cohort,
+  encryptionKey,
+  identityKey,
+  identityProof,
+  type RegistryFunction,
+  setupCohort,
+} from "./harness.js";
 import { fakePayload, randomPublicKey } from "./payload.js";
 
 const config: CohortConfig = {
@@ -137,12 +145,14 @@ beforeAll(async () => {
   await cohort.fund(stakers, 10n ** 12n);
   for (let i = 0; i < 6; i++) {
     const owner = operatorOwners[i % 2]!;
+    const key = identityKey();
     await cohort.send(owner, "registerOperator", [
-      identityKey(),
+      key,
       encryptionKey(),
       `op${i + 1}`,
       BigInt(10 + 20 * i),
       [],
+      identityProof(cohort, owner, key),
     ]);
   }
   base = await cohort.snapshot();

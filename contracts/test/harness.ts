@@ -1,7 +1,9 @@
 /** A deployed Cohort on the shared anvil, with typed helpers to send transactions and assert custom-error reverts. */
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
   type Address,
   BaseError,
+  bytesToHex,
   ContractFunctionRevertedError,
   createPublicClient,
   createTestClient,
@@ -15,6 +17,7 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { expect, inject } from "vitest";
 import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
+import { type IdentityContext, signIdentityProof } from "../../sdk/src/ownership/identity.js";
 import type { CohortConfig, PoolConfig } from "../deploy/config.js";
 import { type Deployment, deployCohort } from "../deploy/deploy.js";
 
@@ -205,10 +208,31 @@ export async function setupCohort(
 }
 
 let identityCounter = 0;
-/** A syntactically valid, unique compressed secp256k1 key (the contract checks length, prefix and uniqueness only). */
-export function identityKey(): Hex {
-  identityCounter += 1;
-  return `0x02${(BigInt(Date.now()) * 1000n + BigInt(identityCounter)).toString(16).padStart(64, "0")}`;
+/** Secret of every identity key `identityKey()` handed out, so a test can prove possession for any owner. */
+const identitySecrets = new Map<Hex, Uint8Array>();
+
+/** A fresh compressed secp256k1 identity key (with the given prefix, when asked). */
+export function identityKey(prefix?: "02" | "03"): Hex {
+  for (;;) {
+    const secret = secp256k1.utils.randomSecretKey();
+    const key = bytesToHex(secp256k1.getPublicKey(secret, true));
+    if (prefix && !key.startsWith(`0x${prefix}`)) continue;
+    identitySecrets.set(key, secret);
+    return key;
+  }
+}
+
+/** The identity key's proof of possession for registrations sent by `owner` to this deployment. */
+export function identityProof(cohort: Cohort, owner: Actor, key: Hex): Hex {
+  const { chainId, registry } = cohort.deployment;
+  return identityProofIn(key, { chainId: BigInt(chainId), registry, owner: owner.address });
+}
+
+/** The proof for `key` in any context (tests of proofs made for another chain, registry or owner). */
+export function identityProofIn(key: Hex, context: IdentityContext): Hex {
+  const secret = identitySecrets.get(key);
+  if (!secret) throw new Error(`no secret for identity key ${key}: make it with identityKey()`);
+  return bytesToHex(signIdentityProof(secret, context));
 }
 
 export function encryptionKey(): Hex {
@@ -220,7 +244,15 @@ export function encryptionKey(): Hex {
 export async function registerOperators(cohort: Cohort, owner: Actor, count: number, fee = 10n): Promise<bigint[]> {
   const ids: bigint[] = [];
   for (let i = 0; i < count; i++) {
-    await cohort.send(owner, "registerOperator", [identityKey(), encryptionKey(), `operator ${i}`, fee, []]);
+    const key = identityKey();
+    await cohort.send(owner, "registerOperator", [
+      key,
+      encryptionKey(),
+      `operator ${i}`,
+      fee,
+      [],
+      identityProof(cohort, owner, key),
+    ]);
     ids.push(await cohort.read<bigint>("operatorCount"));
   }
   return ids;

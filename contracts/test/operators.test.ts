@@ -6,6 +6,8 @@ import {
   type Cohort,
   encryptionKey,
   identityKey,
+  identityProof,
+  identityProofIn,
   registerOperators,
   setupCohort,
   testConfig,
@@ -30,6 +32,11 @@ afterEach(async () => {
   await cohort.revert(snapshot);
 });
 
+/** registerOperator's arguments with a fresh encryption key and the identity proof for `owner`. */
+function args(owner: Actor, key: Hex, name: string, fee: bigint, endpoints: string[] = []) {
+  return [key, encryptionKey(), name, fee, endpoints, identityProof(cohort, owner, key)] as const;
+}
+
 async function registerValidatorOn(ids: bigint[], owner = staker) {
   const publicKey = randomPublicKey();
   const nonce = await cohort.read<bigint>("nonces", [owner.address]);
@@ -53,6 +60,7 @@ describe("registerOperator", () => {
       "Alice Staking",
       42n,
       ["/ip4/10.0.0.1/tcp/9000"],
+      identityProof(cohort, alice, identity),
     ]);
     const [event] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
     expect(event?.args).toEqual({
@@ -88,50 +96,53 @@ describe("registerOperator", () => {
   });
 
   it("accepts a 64-byte name and a 0x03 key prefix", async () => {
-    const key = `0x03${"11".repeat(32)}` as Hex;
-    await cohort.send(alice, "registerOperator", [key, encryptionKey(), "n".repeat(64), 0n, []]);
+    const key = identityKey("03");
+    await cohort.send(alice, "registerOperator", args(alice, key, "n".repeat(64), 0n));
     expect((await cohort.read("getOperator", [1n])).name).toBe("n".repeat(64));
   });
 
   it("rejects malformed identity keys", async () => {
     const tooShort = `0x02${"11".repeat(31)}`;
     const badPrefix = `0x04${"11".repeat(32)}`;
-    for (const key of [tooShort, badPrefix, "0x"]) {
-      await cohort.expectRevert(alice, "registerOperator", [key, encryptionKey(), "x", 1n, []], "InvalidIdentityKey");
+    // x = 5: 5³ + 7 is not a square mod p, so no point has it; nobody can hold its secret.
+    const offCurve = `0x02${(5).toString(16).padStart(64, "0")}`;
+    for (const key of [tooShort, badPrefix, offCurve, "0x"]) {
+      await cohort.expectRevert(
+        alice,
+        "registerOperator",
+        [key, encryptionKey(), "x", 1n, [], `0x${"00".repeat(65)}`],
+        "InvalidIdentityKey",
+      );
     }
   });
 
   it("rejects an identity key another operator holds, until that operator leaves", async () => {
     const key = identityKey();
-    await cohort.send(alice, "registerOperator", [key, encryptionKey(), "a", 1n, []]);
-    await cohort.expectRevert(bob, "registerOperator", [key, encryptionKey(), "b", 1n, []], "IdentityKeyInUse", [1n]);
+    await cohort.send(alice, "registerOperator", args(alice, key, "a", 1n));
+    await cohort.expectRevert(bob, "registerOperator", args(bob, key, "b", 1n), "IdentityKeyInUse", [1n]);
     await cohort.send(alice, "removeOperator", [1n]);
-    await cohort.send(bob, "registerOperator", [key, encryptionKey(), "b", 1n, []]);
+    await cohort.send(bob, "registerOperator", args(bob, key, "b", 1n));
   });
 
   it("rejects a zero encryption key, empty or long names and fees above the cap", async () => {
+    const key = identityKey();
     await cohort.expectRevert(
       alice,
       "registerOperator",
-      [identityKey(), `0x${"00".repeat(32)}`, "a", 1n, []],
+      [key, `0x${"00".repeat(32)}`, "a", 1n, [], identityProof(cohort, alice, key)],
       "InvalidEncryptionKey",
     );
+    await cohort.expectRevert(alice, "registerOperator", args(alice, identityKey(), "", 1n), "InvalidOperatorName");
     await cohort.expectRevert(
       alice,
       "registerOperator",
-      [identityKey(), encryptionKey(), "", 1n, []],
+      args(alice, identityKey(), "n".repeat(65), 1n),
       "InvalidOperatorName",
     );
     await cohort.expectRevert(
       alice,
       "registerOperator",
-      [identityKey(), encryptionKey(), "n".repeat(65), 1n, []],
-      "InvalidOperatorName",
-    );
-    await cohort.expectRevert(
-      alice,
-      "registerOperator",
-      [identityKey(), encryptionKey(), "a", testConfig.maxOperatorFee + 1n, []],
+      args(alice, identityKey(), "a", testConfig.maxOperatorFee + 1n),
       "FeeTooHigh",
       [testConfig.maxOperatorFee],
     );
@@ -144,19 +155,57 @@ describe("registerOperator", () => {
   });
 });
 
+describe("identity key proof of possession (issue 11, item 5)", () => {
+  it("attack: a key copied from a pending registration cannot be registered first by someone else", async () => {
+    const key = identityKey();
+    const alices = args(alice, key, "Alice", 1n);
+    // Bob front-runs with Alice's exact calldata: the proof binds her address, so it is worthless to him.
+    await cohort.expectRevert(bob, "registerOperator", alices, "InvalidIdentityProof");
+    // Without the key's secret he cannot make one for himself either: his own key's signature does not count.
+    const bobsKey = identityKey();
+    const forged = [key, encryptionKey(), "Bob", 1n, [], identityProof(cohort, bob, bobsKey)] as const;
+    await cohort.expectRevert(bob, "registerOperator", forged, "InvalidIdentityProof");
+    await cohort.send(alice, "registerOperator", alices);
+    expect((await cohort.read("getOperator", [1n])).owner).toBe(alice.address);
+  });
+
+  it("refuses a proof for another chain or registry, a truncated one and a tampered one", async () => {
+    const key = identityKey();
+    const base = args(alice, key, "a", 1n);
+    const proof = base[5];
+    const withProof = (p: Hex) => [...base.slice(0, 5), p];
+    const otherRegistry = identityProofFor(key, { registry: cohort.deployment.token });
+    const otherChain = identityProofFor(key, { chainId: 1n });
+    const tampered = `${proof.slice(0, -4)}${proof.slice(-4, -2) === "00" ? "01" : "00"}${proof.slice(-2)}` as Hex;
+    for (const bad of [otherRegistry, otherChain, proof.slice(0, -2) as Hex, "0x" as Hex, tampered]) {
+      await cohort.expectRevert(alice, "registerOperator", withProof(bad), "InvalidIdentityProof");
+    }
+    await cohort.send(alice, "registerOperator", base);
+  });
+
+  /** Alice's proof for `key` in a context that differs from this deployment's. */
+  function identityProofFor(key: Hex, change: { chainId?: bigint; registry?: Hex }): Hex {
+    return identityProofIn(key, {
+      chainId: change.chainId ?? BigInt(cohort.deployment.chainId),
+      registry: change.registry ?? cohort.deployment.registry,
+      owner: alice.address,
+    });
+  }
+});
+
 describe("operator endpoints", () => {
   const longest = `/dns4/${"a".repeat(128 - "/dns4//tcp/9000".length)}/tcp/9000`;
 
   it("accepts up to 4 endpoints of 1..128 bytes and refuses more, empty or longer ones", async () => {
     const four = ["/ip4/1.2.3.4/tcp/1", "/ip4/1.2.3.4/tcp/2", "/dns4/x.example/tcp/3", longest];
     expect(new TextEncoder().encode(longest).length).toBe(128);
-    await cohort.send(alice, "registerOperator", [identityKey(), encryptionKey(), "a", 1n, four]);
+    await cohort.send(alice, "registerOperator", args(alice, identityKey(), "a", 1n, four));
     expect(await cohort.read("operatorEndpoints", [1n])).toEqual(four);
     for (const bad of [[...four, "/ip4/1.2.3.4/tcp/5"], [""], [`${longest}0`], ["/ip4/1.2.3.4/tcp/1", ""]]) {
       await cohort.expectRevert(
         alice,
         "registerOperator",
-        [identityKey(), encryptionKey(), "a", 1n, bad],
+        args(alice, identityKey(), "a", 1n, bad),
         "InvalidEndpoints",
       );
       await cohort.expectRevert(alice, "setOperatorEndpoints", [1n, bad], "InvalidEndpoints");
@@ -232,7 +281,7 @@ describe("operator fee changes", () => {
 
   it("caps a raise at maxOperatorFee too", async () => {
     const max = testConfig.maxOperatorFee;
-    await cohort.send(alice, "registerOperator", [identityKey(), encryptionKey(), "near max", max - 1n, []]);
+    await cohort.send(alice, "registerOperator", args(alice, identityKey(), "near max", max - 1n));
     await cohort.expectRevert(alice, "declareOperatorFee", [2n, max + 1n], "FeeIncreaseTooLarge", [max]);
     await cohort.send(alice, "declareOperatorFee", [2n, max]);
   });

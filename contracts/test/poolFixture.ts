@@ -36,6 +36,7 @@ import {
   cohortRegistryAbi,
   depositContractAbi,
 } from "../../sdk/src/abi/index.js";
+import { signIdentityProof } from "../../sdk/src/ownership/identity.js";
 import type { PoolConfig } from "../deploy/config.js";
 import { type Cohort, encryptionKey, setupCohort, testConfig } from "./harness.js";
 
@@ -119,6 +120,7 @@ export async function setupPoolSystem(
   };
 
   const operators: PoolOperator[] = [];
+  const identityContext = { chainId: BigInt(deployment.chainId), registry: deployment.registry };
   for (let i = 0; i < operatorCount; i++) {
     const owner = cohort.accounts[1 + (i % 9)]!;
     const secret = secp256k1.utils.randomSecretKey();
@@ -129,6 +131,7 @@ export async function setupPoolSystem(
       `pool operator ${i}`,
       10n,
       [],
+      bytesToHex(signIdentityProof(secret, { ...identityContext, owner: owner.address })),
     ]);
     // Nodes pay gas from their identity address.
     await testClient.setBalance({ address: identity.address, value: 10n * ETHER });

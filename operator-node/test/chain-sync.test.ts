@@ -9,6 +9,7 @@ import {
   openShare,
   publicKeyOf,
   randomScalar,
+  signIdentityProof,
 } from "@cohort/sdk";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
@@ -109,13 +110,16 @@ beforeAll(async () => {
   });
   for (let i = 0; i < 5; i++) {
     const pair = await generateEncryptionKeyPair();
-    const identity = secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true);
+    const identitySecret = secp256k1.utils.randomSecretKey();
+    const identity = secp256k1.getPublicKey(identitySecret, true);
+    const context = { chainId: BigInt(deployment.chainId), registry: deployment.registry, owner: owner!.address };
     const receipt = await send(owner, deployment.registry, cohortRegistryAbi, "registerOperator", [
       bytesToHex(identity),
       bytesToHex(pair.publicKey),
       `operator ${i + 1}`,
       1000n,
       [],
+      bytesToHex(signIdentityProof(identitySecret, context)),
     ]);
     expect(receipt.logs.length).toBeGreaterThan(0);
     operators.push({ id: BigInt(i + 1), encryptionKey: pair.publicKey, encryptionSecret: pair.secretKey });

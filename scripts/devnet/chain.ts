@@ -5,13 +5,23 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEventLogs } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  hexToBytes,
+  http,
+  parseEventLogs,
+} from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { startAnvil } from "../../contracts/deploy/anvil.js";
 import type { CohortConfig, PoolConfig } from "../../contracts/deploy/config.js";
 import { type Deployment, deployCohort } from "../../contracts/deploy/deploy.js";
 import { build } from "../../contracts/scripts/build.js";
 import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
+import { signIdentityProof } from "../../sdk/src/ownership/identity.js";
 import { generateOperatorKeys, writeOperatorKeyFile } from "./operatorKeys.js";
 
 /** Anvil's default accounts come from this public test mnemonic; they are for local chains only. */
@@ -151,7 +161,20 @@ async function setUpChain(rpcUrl: string, outDir: string, p2pBasePort: number): 
       address: deployed.registry,
       abi: cohortRegistryAbi,
       functionName: "registerOperator",
-      args: [keys.identityPublicKey, keys.encryptionPublicKey, demo.name, demo.fee, endpoints],
+      args: [
+        keys.identityPublicKey,
+        keys.encryptionPublicKey,
+        demo.name,
+        demo.fee,
+        endpoints,
+        bytesToHex(
+          signIdentityProof(hexToBytes(keys.identitySecretKey), {
+            chainId: BigInt(deployed.chainId),
+            registry: deployed.registry,
+            owner: owner.address,
+          }),
+        ),
+      ],
     });
     const [added] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "OperatorAdded" });
     const id = Number(added!.args.operatorId);

@@ -14,6 +14,7 @@ export * from "./keystore/create.js";
 export * from "./keystore/decrypt.js";
 export * from "./keystore/errors.js";
 export type * from "./node-status.js";
+export * from "./ownership/identity.js";
 export * from "./ownership/proof.js";
 export * from "./shamir/random.js";
 export * from "./shamir/split.js";

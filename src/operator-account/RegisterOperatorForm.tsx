@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { useAccount } from "wagmi";
 import { cohortContracts, cohortRegistryAbi } from "../chain/contracts";
 import { feePerYear } from "../operators/format";
 import { parseAmount } from "../tx/amount";
@@ -7,7 +8,7 @@ import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTokenFormat } from "../tx/useTokenFormat";
 import { useTx } from "../tx/useTx";
 import { parseEndpoints } from "./endpoints";
-import { checkName, parseEncryptionKey, parseIdentityKey } from "./keys";
+import { checkName, parseEncryptionKey, parseIdentityKey, parseIdentityProof } from "./keys";
 import { useRegistryConfig } from "./useRegistryConfig";
 
 /** Register the connected address as an operator with the two public keys its node printed. */
@@ -17,6 +18,9 @@ export function RegisterOperatorForm() {
   const [name, setName] = useState("");
   const [fee, setFee] = useState("");
   const [endpoints, setEndpoints] = useState("");
+  const [proof, setProof] = useState("");
+  const { address } = useAccount();
+  const contracts = cohortContracts();
   const [touched, setTouched] = useState(false);
   const { token, fmt } = useTokenFormat();
   const config = useRegistryConfig();
@@ -34,13 +38,26 @@ export function RegisterOperatorForm() {
         ? `The network allows at most ${fmt(maxFee)} per block.`
         : undefined;
   const addrs = parseEndpoints(endpoints);
-  const valid = "value" in id && "value" in enc && "value" in addrs && !nameError && !feeError;
+  const context =
+    address && contracts?.chainId !== undefined
+      ? { chainId: BigInt(contracts.chainId), registry: contracts.registry, owner: address }
+      : undefined;
+  const pop = parseIdentityProof(proof, "value" in id ? id.value : undefined, context);
+  const valid = "value" in id && "value" in enc && "value" in addrs && "value" in pop && !nameError && !feeError;
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setTouched(true);
     const registry = cohortContracts()?.registry;
-    if (!valid || !registry || !("value" in id) || !("value" in enc) || !("value" in feeParsed) || !("value" in addrs))
+    if (
+      !valid ||
+      !registry ||
+      !("value" in id) ||
+      !("value" in enc) ||
+      !("value" in feeParsed) ||
+      !("value" in addrs) ||
+      !("value" in pop)
+    )
       return;
     const ok = await tx.run([
       {
@@ -48,7 +65,7 @@ export function RegisterOperatorForm() {
         address: registry,
         abi: cohortRegistryAbi,
         functionName: "registerOperator",
-        args: [id.value, enc.value, name.trim(), feeParsed.value, addrs.value],
+        args: [id.value, enc.value, name.trim(), feeParsed.value, addrs.value, pop.value],
       },
     ]);
     // Clear only once the chain has it; on any error the typed keys stay for a retry.
@@ -58,6 +75,7 @@ export function RegisterOperatorForm() {
       setName("");
       setFee("");
       setEndpoints("");
+      setProof("");
       setTouched(false);
     }
   };
@@ -81,6 +99,26 @@ export function RegisterOperatorForm() {
           value={identity}
           onChange={(e) => setIdentity(e.target.value)}
           placeholder="0x02…"
+          spellCheck={false}
+          autoComplete="off"
+        />
+      </FormField>
+      <FormField
+        id="op-proof"
+        label="Identity proof"
+        hint={
+          context
+            ? `65-byte signature by the identity key that your node makes for owner ${context.owner} (chain ${context.chainId}, registry ${context.registry}); it proves you hold the key, and nobody else can reuse it.`
+            : "65-byte signature by the identity key for your owner address; connect your wallet to see which."
+        }
+        error={show(proof, "error" in pop ? pop.error : undefined)}
+      >
+        <input
+          id="op-proof"
+          className={inputClass}
+          value={proof}
+          onChange={(e) => setProof(e.target.value)}
+          placeholder="0x…"
           spellCheck={false}
           autoComplete="off"
         />

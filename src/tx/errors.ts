@@ -47,6 +47,8 @@ const CONTRACT_ERRORS: Record<string, (args: readonly unknown[], ctx: ErrorConte
     `That identity key is already registered by operator ${id}; each node needs its own key — run the node's key command again.`,
   InvalidEncryptionKey: () => "The encryption key is empty; copy the 32-byte X25519 key from your node's output.",
   InvalidOperatorName: () => "The name must be 1 to 64 bytes long; shorten or fill it in.",
+  InvalidIdentityProof: () =>
+    "The identity proof is not your node's signature for this wallet, chain and registry; have the node sign one for the connected address.",
   InvalidEndpoints: () => "Give at most 4 node addresses, each 1 to 128 bytes long; remove or shorten some.",
   FeeTooHigh: ([max], ctx) => `The fee is above the network's maximum of ${amount(max, ctx)} per block; lower it.`,
   FeeNotAnIncrease: ([fee], ctx) =>

@@ -2781,6 +2781,11 @@ export const cohortRegistryAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidIdentityProof",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -4450,6 +4455,11 @@ export const cohortRegistryAbi = [
         "internalType": "string[]",
         "name": "endpoints",
         "type": "string[]"
+      },
+      {
+        "internalType": "bytes",
+        "name": "identityProof",
+        "type": "bytes"
       }
     ],
     "name": "registerOperator",
