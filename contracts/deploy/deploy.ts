@@ -12,7 +12,9 @@ import {
   type Hex,
   http,
   isAddress,
+  keccak256,
   type PublicClient,
+  toBytes,
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -65,11 +67,12 @@ async function deployContract(
   account: Account | Address,
   name: string,
   args: readonly unknown[],
+  libraries: Record<string, Address> = {},
 ): Promise<{ address: Address; blockNumber: bigint }> {
   const artifact = readArtifact(name);
   const hash = await wallet.deployContract({
     abi: artifact.abi,
-    bytecode: artifact.bytecode,
+    bytecode: link(name, artifact.bytecode, libraries),
     args,
     account,
     chain: null,
@@ -77,6 +80,17 @@ async function deployContract(
   const receipt = await client.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`deploying ${name} failed (${hash})`);
   return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber };
+}
+
+/** Replaces solc's `__$<keccak256(source:name)[0..34]>$__` placeholders with the deployed libraries' addresses. */
+function link(name: string, bytecode: Hex, libraries: Record<string, Address>): Hex {
+  let linked: string = bytecode;
+  for (const [qualifiedName, address] of Object.entries(libraries)) {
+    const placeholder = `__$${keccak256(toBytes(qualifiedName)).slice(2, 36)}$__`;
+    linked = linked.split(placeholder).join(address.slice(2).toLowerCase());
+  }
+  if (linked.includes("__$")) throw new Error(`${name} needs a library that was not deployed first`);
+  return linked as Hex;
 }
 
 export async function deployCohort(options: DeployOptions): Promise<Deployment> {
@@ -96,7 +110,18 @@ export async function deployCohort(options: DeployOptions): Promise<Deployment> 
   const chainId = await client.getChainId();
 
   const token = await deployContract(wallet, client, account, "CohortToken", [governance]);
-  const registry = await deployContract(wallet, client, account, "CohortRegistry", [token.address, governance, config]);
+  // The registry calls the BLS verifier as a linked library (inlined it would pass the 24 KB code limit).
+  const bls = await deployContract(wallet, client, account, "BlsSignature", []);
+  const registry = await deployContract(
+    wallet,
+    client,
+    account,
+    "CohortRegistry",
+    [token.address, governance, config],
+    {
+      "BlsSignature.sol:BlsSignature": bls.address,
+    },
+  );
 
   const poolConfig: PoolConfig = { ...defaultPoolConfig, ...options.poolParams };
   const depositContract = options.depositContract

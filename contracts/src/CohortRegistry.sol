@@ -8,6 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {CohortConfig, Committee, FeeDeclaration, Operator, Validator} from "./CohortTypes.sol";
 import {ICohortRegistry} from "./ICohortRegistry.sol";
+import {BlsSignature} from "./BlsSignature.sol";
 import {KeysharesPayload} from "./KeysharesPayload.sol";
 import {IdentityAddress} from "./pool/IdentityAddress.sol";
 
@@ -35,6 +36,8 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     uint256 private constant MAX_ENDPOINT_LENGTH = 128;
     /// Domain tag of the identity key's proof of possession (sdk/src/ownership/identity.ts computes the same digest).
     string private constant IDENTITY_TAG = "cohort/identity/v1";
+    /// Domain tag of the validator ownership message (sdk/src/ownership/proof.ts ownershipMessage).
+    string private constant OWNERSHIP_TAG = "cohort/ownership/v1";
 
     IERC20 public immutable token;
 
@@ -340,6 +343,7 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         bytes32 id = _switchCommittee(publicKey, oldOperatorIds, operatorIds, amount);
         KeysharesPayload.check(payload, operatorIds.length, publicKey);
         _useNonce(nonce, 1);
+        _checkOwnership(publicKey, payload, nonce);
         _requireCollateral(id, operatorIds);
         _pull(amount);
         emit ValidatorCommitteeChanged(msg.sender, publicKey, oldOperatorIds, operatorIds, payload, nonce);
@@ -364,6 +368,12 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         if (owner == address(0)) revert ValidatorNotFound();
         address chosen = _feeRecipients[h];
         return chosen == address(0) ? owner : chosen;
+    }
+
+    /// @notice What a validator key signs (BLS, Ethereum DST) to register or move under `owner` with `nonce`: it binds
+    /// chain, registry, owner and nonce, so a proof can be neither replayed nor used by another owner.
+    function ownershipMessage(address owner, uint256 nonce) public view returns (bytes32) {
+        return keccak256(abi.encodePacked(OWNERSHIP_TAG, block.chainid, address(this), owner, nonce));
     }
 
     function getValidator(bytes calldata publicKey) external view returns (Validator memory) {
@@ -670,9 +680,20 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         KeysharesPayload.check(payload, operatorIds.length, publicKey);
         Validator storage v = _validators[keccak256(publicKey)];
         if (v.owner != address(0)) revert ValidatorAlreadyRegistered();
+        // Last, as the most expensive check (≈ two pairings).
+        _checkOwnership(publicKey, payload, nonce);
         v.owner = msg.sender;
         v.committeeId = id;
         emit ValidatorAdded(msg.sender, operatorIds, publicKey, payload, nonce);
+    }
+
+    /// @dev The payload's ownership signature must be the validator key's over `ownershipMessage(msg.sender, nonce)`.
+    /// Without this check anyone could register a copied public key with a garbage payload and lock its owner out.
+    function _checkOwnership(bytes calldata publicKey, bytes calldata payload, uint256 nonce) private view {
+        bytes calldata signature = payload[KeysharesPayload.HEADER_LENGTH:KeysharesPayload.COMMITMENTS_OFFSET];
+        if (!BlsSignature.verify(publicKey, signature, abi.encodePacked(ownershipMessage(msg.sender, nonce)))) {
+            revert InvalidOwnershipProof();
+        }
     }
 
     function _switchCommittee(

@@ -91,6 +91,8 @@ interface ICohortRegistry {
     error OperatorValidatorLimitReached(uint64 operatorId, uint256 limit);
     error InvalidPublicKeyLength(uint256 length);
     error ValidatorAlreadyRegistered();
+    /// The payload's ownership signature is not the validator key's BLS signature of ownershipMessage(owner, nonce).
+    error InvalidOwnershipProof();
     error ValidatorNotFound();
     error NotValidatorOwner();
     error ValidatorNotInCommittee();

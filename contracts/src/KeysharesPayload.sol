@@ -3,8 +3,8 @@ pragma solidity ^0.8.28;
 
 /// @notice Shape checks of the keyshares payload, layout v1 (byte-exact with the sdk codec):
 /// "CKS" ‖ 0x01 ‖ n ‖ t ‖ ownership signature (96) ‖ t × commitment (48) ‖ n × share pubkey (48) ‖ n × (enc 32 ‖ ct 48).
-/// Cryptographic checks (ownership proof, Feldman consistency, decryption) are left to the operator nodes: they are too
-/// expensive on-chain and a node that finds a bad share simply refuses the validator.
+/// The ownership proof is verified by the registry (BlsSignature). Feldman consistency and decryption are left to the
+/// operator nodes: too expensive on-chain, and a node that finds a bad share simply refuses the validator.
 library KeysharesPayload {
     uint256 internal constant HEADER_LENGTH = 6;
     uint256 internal constant SIGNATURE_LENGTH = 96;

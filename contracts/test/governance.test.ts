@@ -2,7 +2,7 @@ import { type Hex, parseEventLogs } from "viem";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cohortRegistryAbi } from "../../sdk/src/abi/index.js";
 import { type Actor, type Cohort, registerOperators, setupCohort, testConfig } from "./harness.js";
-import { fakePayload, randomPublicKey } from "./payload.js";
+import { randomPublicKey, signedPayload } from "./payload.js";
 
 let cohort: Cohort;
 let governance: Actor;
@@ -78,7 +78,13 @@ describe("config", () => {
   it("a network fee change applies from its block on", async () => {
     const ids = await registerOperators(cohort, alice, 4, 0n);
     const publicKey = randomPublicKey();
-    await cohort.send(staker, "registerValidator", [publicKey, ids, fakePayload(publicKey, 4), 0n, 10n ** 7n]);
+    await cohort.send(staker, "registerValidator", [
+      publicKey,
+      ids,
+      signedPayload(publicKey, 4, staker, 0n),
+      0n,
+      10n ** 7n,
+    ]);
     await cohort.mine(9);
     await cohort.send(governance, "setConfig", [{ ...testConfig, networkFee: 5n }]); // 10 blocks at the old fee
     await cohort.mine(4);
@@ -90,7 +96,13 @@ describe("network earnings", () => {
   it("only governance withdraws, to any address, up to what was earned", async () => {
     const ids = await registerOperators(cohort, alice, 4, 0n);
     const publicKey = randomPublicKey();
-    await cohort.send(staker, "registerValidator", [publicKey, ids, fakePayload(publicKey, 4), 0n, 10n ** 7n]);
+    await cohort.send(staker, "registerValidator", [
+      publicKey,
+      ids,
+      signedPayload(publicKey, 4, staker, 0n),
+      0n,
+      10n ** 7n,
+    ]);
     await cohort.mine(4);
     // The withdrawal lands 5 blocks after the registration.
     const earned = 5n * testConfig.networkFee;

@@ -20,6 +20,7 @@ import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
 import { type IdentityContext, signIdentityProof } from "../../sdk/src/ownership/identity.js";
 import type { CohortConfig, PoolConfig } from "../deploy/config.js";
 import { type Deployment, deployCohort } from "../deploy/deploy.js";
+import { useRegistry } from "./payload.js";
 
 /** Anvil's default accounts (public test mnemonic); used only on local chains. */
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -83,6 +84,7 @@ export async function setupCohort(
   );
   const [governance] = accounts as [Actor];
   const deployment: Deployment = await deployCohort({ rpcUrl, account: governance, params, poolParams });
+  useRegistry(BigInt(deployment.chainId), deployment.registry);
   const wallets = new Map(accounts.map((a) => [a.address, createWalletClient({ account: a, transport })]));
 
   const walletOf = (actor: Actor) => wallets.get(actor.address)!;

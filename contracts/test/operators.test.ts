@@ -12,7 +12,7 @@ import {
   setupCohort,
   testConfig,
 } from "./harness.js";
-import { fakePayload, randomPublicKey } from "./payload.js";
+import { fakePayload, randomPublicKey, signedPayload } from "./payload.js";
 
 let cohort: Cohort;
 let alice: Actor;
@@ -43,7 +43,7 @@ async function registerValidatorOn(ids: bigint[], owner = staker) {
   await cohort.send(owner, "registerValidator", [
     publicKey,
     ids,
-    fakePayload(publicKey, ids.length),
+    signedPayload(publicKey, ids.length, owner, nonce),
     nonce,
     1_000_000n,
   ]);

@@ -1,8 +1,9 @@
-import { type Hex, keccak256, parseEventLogs } from "viem";
+import { ownershipMessage } from "@cohort/sdk";
+import { bytesToHex, type Hex, keccak256, parseEventLogs } from "viem";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cohortRegistryAbi } from "../../sdk/src/abi/index.js";
 import { type Actor, type Cohort, registerOperators, setupCohort, testConfig } from "./harness.js";
-import { fakePayload, patchByte, payloadLength, randomPublicKey } from "./payload.js";
+import { fakePayload, patchByte, payloadLength, randomPublicKey, signedPayload } from "./payload.js";
 
 let cohort: Cohort;
 let operatorOwner: Actor;
@@ -34,14 +35,9 @@ const nonceOf = (owner: Actor) => cohort.read<bigint>("nonces", [owner.address])
 
 async function register(committee = ids, owner = staker, amount = DEPOSIT) {
   const publicKey = randomPublicKey();
-  const payload = fakePayload(publicKey, committee.length);
-  const receipt = await cohort.send(owner, "registerValidator", [
-    publicKey,
-    committee,
-    payload,
-    await nonceOf(owner),
-    amount,
-  ]);
+  const nonce = await nonceOf(owner);
+  const payload = signedPayload(publicKey, committee.length, owner, nonce);
+  const receipt = await cohort.send(owner, "registerValidator", [publicKey, committee, payload, nonce, amount]);
   return { publicKey, payload, receipt };
 }
 
@@ -105,7 +101,7 @@ describe("registerValidator", () => {
 
   it("checks the payload shape", async () => {
     const publicKey = randomPublicKey();
-    const good = fakePayload(publicKey, 4);
+    const good = signedPayload(publicKey, 4, staker, 0n);
     const attempt = (payload: Hex, error: string, args?: unknown[], key: Hex = publicKey) =>
       cohort.expectRevert(staker, "registerValidator", [key, ids, payload, 0n, DEPOSIT], error, args);
     await attempt(`${good}00`, "PayloadLengthMismatch", [758n, 759n]);
@@ -149,14 +145,27 @@ describe("registerValidator", () => {
       "ValidatorAlreadyRegistered",
     );
     await cohort.send(staker, "removeValidator", [publicKey, ids]);
-    await cohort.send(other, "registerValidator", [publicKey, ids, payload, 0n, DEPOSIT]);
+    // The key is free again, but only a payload its holder signed for the new owner registers it.
+    await cohort.expectRevert(
+      other,
+      "registerValidator",
+      [publicKey, ids, payload, 0n, DEPOSIT],
+      "InvalidOwnershipProof",
+    );
+    await cohort.send(other, "registerValidator", [
+      publicKey,
+      ids,
+      signedPayload(publicKey, 4, other, 0n),
+      0n,
+      DEPOSIT,
+    ]);
   });
 
   it("requires collateral for the runway and the minimum", async () => {
     await cohort.send(cohort.governance, "setConfig", [{ ...testConfig, liquidationRunway: 50n }]);
     expect((4n * FEE + testConfig.networkFee) * 50n).toBeLessThan(testConfig.minCollateral);
     const publicKey = randomPublicKey();
-    const args = (amount: bigint) => [publicKey, ids, fakePayload(publicKey, 4), 0n, amount];
+    const args = (amount: bigint) => [publicKey, ids, signedPayload(publicKey, 4, staker, 0n), 0n, amount];
     await cohort.expectRevert(
       staker,
       "registerValidator",
@@ -180,16 +189,65 @@ describe("registerValidator", () => {
     await cohort.expectRevert(
       poor!,
       "registerValidator",
-      [publicKey, ids, fakePayload(publicKey, 4), 0n, DEPOSIT],
+      [publicKey, ids, signedPayload(publicKey, 4, poor!, 0n), 0n, DEPOSIT],
       "ERC20InsufficientAllowance",
     );
+  });
+});
+
+describe("ownership proof checked on-chain (issue 11 item 6)", () => {
+  it("attack: a copied public key with a garbage payload is refused, and its owner can still register it", async () => {
+    const publicKey = randomPublicKey();
+    // The squatter has only the public key (it is on the beacon chain): the payload's shape is right, its signature not.
+    await cohort.expectRevert(
+      other,
+      "registerValidator",
+      [publicKey, ids, fakePayload(publicKey, 4), 0n, DEPOSIT],
+      "InvalidOwnershipProof",
+    );
+    // Copying the owner's real payload from the mempool does not help: it is signed for the owner and her nonce.
+    const owners = signedPayload(publicKey, 4, staker, 0n);
+    await cohort.expectRevert(
+      other,
+      "registerValidator",
+      [publicKey, ids, owners, 0n, DEPOSIT],
+      "InvalidOwnershipProof",
+    );
+    await cohort.send(staker, "registerValidator", [publicKey, ids, owners, 0n, DEPOSIT]);
+    expect((await cohort.read("getValidator", [publicKey])).owner).toBe(staker.address);
+  });
+
+  it("refuses a signature for another nonce, a tampered one, and a proof of another key", async () => {
+    const publicKey = randomPublicKey();
+    const attempt = (payload: Hex) =>
+      cohort.expectRevert(staker, "registerValidator", [publicKey, ids, payload, 0n, DEPOSIT], "InvalidOwnershipProof");
+    await attempt(signedPayload(publicKey, 4, staker, 1n));
+    const good = signedPayload(publicKey, 4, staker, 0n);
+    // Last byte of the signature's x coordinate; the first byte, with the encoding flags.
+    await attempt(patchByte(good, 101, (Number.parseInt(good.slice(2 + 202, 2 + 204), 16) + 1) % 256));
+    await attempt(patchByte(good, 6, 0x00));
+    const otherKey = randomPublicKey();
+    const otherProof = signedPayload(otherKey, 4, staker, 0n).slice(2 + 12, 2 + 204);
+    await attempt(`${good.slice(0, 2 + 12)}${otherProof}${good.slice(2 + 204)}` as Hex);
+    await cohort.send(staker, "registerValidator", [publicKey, ids, good, 0n, DEPOSIT]);
+  });
+
+  it("the contract's ownership message is the sdk's", async () => {
+    const onChain = await cohort.read<Hex>("ownershipMessage", [staker.address, 5n]);
+    const sdk = ownershipMessage({
+      chainId: BigInt(cohort.deployment.chainId),
+      registry: cohort.deployment.registry,
+      owner: staker.address,
+      nonce: 5n,
+    });
+    expect(onChain).toBe(bytesToHex(sdk));
   });
 });
 
 describe("bulkRegisterValidators", () => {
   it("registers many with consecutive nonces into one committee", async () => {
     const publicKeys = Array.from({ length: 10 }, randomPublicKey);
-    const payloads = publicKeys.map((pk) => fakePayload(pk, 4));
+    const payloads = publicKeys.map((pk, i) => signedPayload(pk, 4, staker, BigInt(i)));
     const receipt = await cohort.send(staker, "bulkRegisterValidators", [publicKeys, ids, payloads, 0n, 10n * DEPOSIT]);
     const events = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "ValidatorAdded" });
     expect(events.map((e) => e.args.nonce)).toEqual(publicKeys.map((_, i) => BigInt(i)));
@@ -205,7 +263,7 @@ describe("bulkRegisterValidators", () => {
 
   it("rejects empty and mismatched batches, duplicates inside a batch and a bad payload anywhere", async () => {
     const pks = [randomPublicKey(), randomPublicKey()];
-    const payloads = pks.map((pk) => fakePayload(pk, 4));
+    const payloads = pks.map((pk, i) => signedPayload(pk, 4, staker, BigInt(i)));
     await cohort.expectRevert(staker, "bulkRegisterValidators", [[], ids, [], 0n, DEPOSIT], "EmptyBatch");
     await cohort.expectRevert(
       staker,
@@ -303,12 +361,13 @@ describe("fee recipient", () => {
     const { publicKey } = await register();
     await cohort.send(staker, "setFeeRecipient", [publicKey, payee]);
     const newIds = [ids[0]!, ids[1]!, ids[2]!, moreIds[4]!];
+    const nonce = await nonceOf(staker);
     await cohort.send(staker, "moveValidator", [
       publicKey,
       ids,
       newIds,
-      fakePayload(publicKey, 4),
-      await nonceOf(staker),
+      signedPayload(publicKey, 4, staker, nonce),
+      nonce,
       DEPOSIT,
     ]);
     expect(await cohort.read("feeRecipientOf", [publicKey])).toBe(payee);
@@ -316,11 +375,12 @@ describe("fee recipient", () => {
     await cohort.send(staker, "removeValidator", [publicKey, newIds]);
     await cohort.expectRevert(staker, "feeRecipientOf", [publicKey], "ValidatorNotFound");
     // The same key registered again (by another owner) pays that owner, not the old owner's choice.
+    const otherNonce = await nonceOf(other);
     await cohort.send(other, "registerValidator", [
       publicKey,
       ids,
-      fakePayload(publicKey, 4),
-      await nonceOf(other),
+      signedPayload(publicKey, 4, other, otherNonce),
+      otherNonce,
       DEPOSIT,
     ]);
     expect(await cohort.read("feeRecipientOf", [publicKey])).toBe(other.address);
@@ -331,7 +391,7 @@ describe("moveValidator (key-share restoration)", () => {
   it("moves to a new committee with a fresh payload and nonce", async () => {
     const { publicKey } = await register();
     const target = [ids[0]!, ids[1]!, moreIds[5]!, moreIds[6]!];
-    const payload = fakePayload(publicKey, 4);
+    const payload = signedPayload(publicKey, 4, staker, 1n);
     const receipt = await cohort.send(staker, "moveValidator", [publicKey, ids, target, payload, 1n, DEPOSIT]);
     const [event] = parseEventLogs({
       abi: cohortRegistryAbi,
@@ -361,7 +421,7 @@ describe("moveValidator (key-share restoration)", () => {
   it("rejects the same committee, a stale nonce, a bad payload and strangers", async () => {
     const { publicKey } = await register();
     const target = moreIds.slice(4, 8);
-    const payload = fakePayload(publicKey, 4);
+    const payload = signedPayload(publicKey, 4, staker, 1n);
     await cohort.expectRevert(staker, "moveValidator", [publicKey, ids, ids, payload, 1n, 0n], "SameCommittee");
     await cohort.expectRevert(staker, "moveValidator", [publicKey, ids, target, payload, 0n, DEPOSIT], "InvalidNonce", [
       1n,
@@ -395,7 +455,14 @@ describe("moveValidator from a liquidated committee", () => {
     await cohort.mine(Number(DEPOSIT / perBlock));
     await cohort.send(other, "liquidate", [staker.address, ids]);
     const target = moreIds.slice(4, 8);
-    await cohort.send(staker, "moveValidator", [publicKey, ids, target, fakePayload(publicKey, 4), 1n, DEPOSIT]);
+    await cohort.send(staker, "moveValidator", [
+      publicKey,
+      ids,
+      target,
+      signedPayload(publicKey, 4, staker, 1n),
+      1n,
+      DEPOSIT,
+    ]);
     expect((await cohort.read("getCommittee", [staker.address, ids])).validatorCount).toBe(0);
     expect((await cohort.read("getOperator", [target[0]])).validatorCount).toBe(1);
     expect(await cohort.read("activeValidatorCount")).toBe(1n);

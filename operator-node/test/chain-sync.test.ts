@@ -69,8 +69,12 @@ async function registerValidator(
   ]);
 }
 
-async function keysharesFor(signer: typeof owner, nonce: bigint, ids = operators.slice(0, 4)) {
-  const secretKey = randomScalar();
+async function keysharesFor(
+  signer: typeof owner,
+  nonce: bigint,
+  ids = operators.slice(0, 4),
+  secretKey = randomScalar(),
+) {
   return buildKeyshares({
     secretKey,
     publicKey: await publicKeyOf(secretKey),
@@ -176,22 +180,30 @@ describe("chain sync against a real EVM", () => {
 
   it("refuses, with a reason and without crashing, a payload it cannot verify", async () => {
     const dbFile = join(mkdtempSync(join(tmpdir(), "cohort-sync-")), "node.sqlite");
-    // Keyshares built for `owner` but registered by `stranger`: the shape is fine, the ownership proof is not.
+    // Share public keys 1 and 2 swapped: the registry checks shape and ownership proof (both fine) and accepts it;
+    // the node finds the shares do not match the commitments. (A payload with a bad ownership proof no longer reaches
+    // the chain: the registry verifies it.)
     const nonce = (await client.readContract({
       address: deployment.registry,
       abi: cohortRegistryAbi,
       functionName: "nonces",
-      args: [stranger!.address],
+      args: [owner!.address],
     })) as bigint;
-    const stolen = await keysharesFor(owner, nonce);
-    await registerValidator(stranger, { ...stolen });
+    const good = await keysharesFor(owner, nonce);
+    const bytes = Buffer.from(good.payload.slice(2), "hex");
+    const shareKeys = 6 + 96 + 3 * 48;
+    const first = Buffer.from(bytes.subarray(shareKeys, shareKeys + 48));
+    bytes.copy(bytes, shareKeys, shareKeys + 48, shareKeys + 96);
+    first.copy(bytes, shareKeys + 48);
+    const stolen = { ...good, payload: `0x${bytes.toString("hex")}` as Hex };
+    await registerValidator(owner, stolen);
     await testClient.mine({ blocks: 2 });
     const { state, sync } = newSync(dbFile, 0);
     await sync.syncToHead();
     const tracked = state.validator(Uint8Array.from(Buffer.from(stolen.publicKey.slice(2), "hex")))!;
     expect(tracked.status).toBe("refused");
     expect(tracked.shareIndex).toBeNull();
-    expect(tracked.refusal).toMatch(/BAD_OWNERSHIP_PROOF/);
+    expect(tracked.refusal).toMatch(/SHARE_KEY_MISMATCH/);
   });
 
   it("tracks exit requests, liquidation, reactivation and a move to a committee without this node", async () => {
@@ -204,7 +216,9 @@ describe("chain sync against a real EVM", () => {
       functionName: "nonces",
       args: [owner!.address],
     })) as bigint;
-    const keyshares = await keysharesFor(owner, nonce, operators.slice(1, 5));
+    // Kept to sign the move's ownership proof: the registry verifies it.
+    const validatorSecret = randomScalar();
+    const keyshares = await keysharesFor(owner, nonce, operators.slice(1, 5), validatorSecret.slice());
     await registerValidator(owner, keyshares, 60_000n);
     const publicKey = Uint8Array.from(Buffer.from(keyshares.publicKey.slice(2), "hex"));
     const { state, sync } = newSync(dbFile, 4, { confirmations: 0 });
@@ -228,7 +242,7 @@ describe("chain sync against a real EVM", () => {
       functionName: "nonces",
       args: [owner!.address],
     })) as bigint;
-    const moved = await buildKeysharesForKey(keyshares, next);
+    const moved = (await keysharesFor(owner, next, operators.slice(0, 4), validatorSecret)).payload;
     await send(owner, deployment.registry, cohortRegistryAbi, "moveValidator", [
       keyshares.publicKey,
       ids,
@@ -240,12 +254,3 @@ describe("chain sync against a real EVM", () => {
     expect(await status()).toBe("moved");
   });
 });
-
-/** A fresh payload for committee 1..4: a stand-in key is fine here, the contract only checks the payload's shape. */
-async function buildKeysharesForKey(original: { publicKey: Hex }, nonce: bigint): Promise<Hex> {
-  const fresh = await keysharesFor(owner, nonce, operators.slice(0, 4));
-  // Splice the validator's own public key into commitments[0] so the shape check (C₀ = public key) passes.
-  const payload = Buffer.from(fresh.payload.slice(2), "hex");
-  payload.set(Buffer.from(original.publicKey.slice(2), "hex"), 6 + 96);
-  return `0x${payload.toString("hex")}`;
-}
