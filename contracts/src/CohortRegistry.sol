@@ -458,6 +458,43 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         return _balanceNow(c, operatorIds) < _requiredCollateral(operatorIds, c.validatorCount).toInt256();
     }
 
+    /// @notice Fee-token wei the committee pays per block now (network fee + its operators' fees, per validator); 0
+    /// while it is liquidated.
+    function committeeBurnRate(address owner, uint64[] calldata operatorIds) public view returns (uint256) {
+        Committee storage c = _committees[committeeId(owner, operatorIds)];
+        return c.active ? _burnRate(operatorIds) * c.validatorCount : 0;
+    }
+
+    /// @notice First block at which the committee can be liquidated if nobody deposits and fees stay as they are:
+    /// the current block when it already can, `type(uint256).max` when it never will (liquidated, empty, or free).
+    function liquidationBlock(address owner, uint64[] calldata operatorIds) external view returns (uint256) {
+        Committee storage c = _committees[committeeId(owner, operatorIds)];
+        if (!c.active || c.validatorCount == 0) return type(uint256).max;
+        int256 balance = _balanceNow(c, operatorIds);
+        int256 required = _requiredCollateral(operatorIds, c.validatorCount).toInt256();
+        if (balance < required) return block.number;
+        uint256 burn = _burnRate(operatorIds) * c.validatorCount;
+        if (burn == 0) return type(uint256).max;
+        // Liquidatable at now + k once balance − burn·k < required, i.e. k > (balance − required) / burn.
+        return block.number + uint256(balance - required) / burn + 1;
+    }
+
+    /// @notice What to deposit now so that, with `addedValidators` more validators, the committee stays out of
+    /// liquidation for `blocks` more blocks at today's fees: the collateral floor plus `blocks` of burn, minus the
+    /// balance (0 when it already has that). Also the amount a liquidated committee needs to reactivate (blocks = 0).
+    function topUpNeeded(address owner, uint64[] calldata operatorIds, uint256 addedValidators, uint256 blocks)
+        external
+        view
+        returns (uint256)
+    {
+        Committee storage c = _committees[committeeId(owner, operatorIds)];
+        uint256 count = c.validatorCount + addedValidators;
+        if (count == 0) return 0;
+        int256 target = (_requiredCollateral(operatorIds, count) + _burnRate(operatorIds) * count * blocks).toInt256();
+        int256 balance = _balanceNow(c, operatorIds);
+        return balance >= target ? 0 : uint256(target - balance);
+    }
+
     /// @notice Least balance a committee of `validatorCount` validators on these operators must keep.
     function requiredCollateral(uint64[] calldata operatorIds, uint256 validatorCount) external view returns (uint256) {
         return _requiredCollateral(operatorIds, validatorCount);
@@ -586,12 +623,16 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         c.networkIndex = _networkIndexNow();
     }
 
-    function _requiredCollateral(uint64[] calldata operatorIds, uint256 validatorCount) private view returns (uint256) {
-        uint256 burnRate = _config.networkFee;
+    /// @dev Per validator per block: the network fee plus every member's fee.
+    function _burnRate(uint64[] calldata operatorIds) private view returns (uint256 rate) {
+        rate = _config.networkFee;
         for (uint256 i; i < operatorIds.length; ++i) {
-            burnRate += _operators[operatorIds[i]].fee;
+            rate += _operators[operatorIds[i]].fee;
         }
-        uint256 runwayCost = burnRate * validatorCount * _config.liquidationRunway;
+    }
+
+    function _requiredCollateral(uint64[] calldata operatorIds, uint256 validatorCount) private view returns (uint256) {
+        uint256 runwayCost = _burnRate(operatorIds) * validatorCount * _config.liquidationRunway;
         return runwayCost > _config.minCollateral ? runwayCost : _config.minCollateral;
     }
 

@@ -526,6 +526,62 @@ describe("committee funds", () => {
   });
 });
 
+describe("fee views for the dapp (issue 16)", () => {
+  const perBlock = 4n * FEE + testConfig.networkFee;
+  const MAX = 2n ** 256n - 1n;
+  const view = (fn: "committeeBurnRate" | "liquidationBlock" | "isLiquidatable", at?: bigint) =>
+    cohort.read(fn, [staker.address, ids], at);
+
+  it("the liquidation block is the first block at which liquidate succeeds", async () => {
+    expect(await view("liquidationBlock")).toBe(MAX);
+    await register();
+    await register();
+    expect(await view("committeeBurnRate")).toBe(2n * perBlock);
+    const at = await view("liquidationBlock");
+    const now = await cohort.blockNumber();
+    expect(at).toBeGreaterThan(now + 1n);
+    // The last safe block: liquidate, evaluated in the next block (= at), must then succeed, and not one block earlier.
+    await cohort.mine(Number(at - now - 2n));
+    // Simulated in the pending block, at − 1.
+    await cohort.expectRevert(other, "liquidate", [staker.address, ids], "CommitteeNotLiquidatable");
+    await cohort.mine(1);
+    expect(await view("isLiquidatable")).toBe(false);
+    expect(await view("liquidationBlock")).toBe(at);
+    const receipt = await cohort.send(other, "liquidate", [staker.address, ids]);
+    expect(receipt.blockNumber).toBe(at);
+    expect(await view("committeeBurnRate")).toBe(0n);
+    expect(await view("liquidationBlock")).toBe(MAX);
+  });
+
+  it("a top-up for N blocks keeps the committee safe for exactly N blocks after the deposit's block", async () => {
+    await register();
+    await cohort.mine(50);
+    const N = 1_000n;
+    const read = await cohort.blockNumber();
+    // The deposit lands one block after the read, which burns one block more.
+    const need = await cohort.read<bigint>("topUpNeeded", [staker.address, ids, 0n, N + 1n], read);
+    const receipt = await cohort.send(other, "deposit", [staker.address, ids, need]);
+    expect(receipt.blockNumber).toBe(read + 1n);
+    expect(await view("liquidationBlock")).toBe(receipt.blockNumber + N + 1n);
+    expect(await cohort.read("topUpNeeded", [staker.address, ids, 0n, N])).toBe(0n);
+  });
+
+  it("a top-up for more validators is the collateral they need beyond the balance; nothing when it is covered", async () => {
+    await register();
+    const at = await cohort.blockNumber();
+    const balance = await cohort.read<bigint>("committeeBalance", [staker.address, ids], at);
+    const required = await cohort.read<bigint>("requiredCollateral", [ids, 10n], at);
+    expect(required).toBeGreaterThan(balance);
+    expect(await cohort.read("topUpNeeded", [staker.address, ids, 9n, 0n], at)).toBe(required - balance);
+    expect(await cohort.read("topUpNeeded", [staker.address, ids, 0n, 0n], at)).toBe(0n);
+    // A committee that does not exist yet needs the whole floor.
+    const fresh = moreIds.slice(4, 8);
+    expect(await cohort.read("topUpNeeded", [staker.address, fresh, 1n, 0n], at)).toBe(
+      await cohort.read<bigint>("requiredCollateral", [fresh, 1n], at),
+    );
+  });
+});
+
 describe("liquidation and reactivation", () => {
   const perBlock = 4n * FEE + testConfig.networkFee;
 

@@ -6,6 +6,7 @@ import { readContract, switchChain, waitForTransactionReceipt, writeContract } f
 import { cohortRegistryAbi, cohortTokenAbi } from "../chain/contracts";
 import { useCohortClient } from "../chain/useCohortClient";
 import type { OperatorRow } from "../operators/useOperators";
+import { TOP_UP_HEADROOM_BLOCKS } from "../validators/topUp";
 import { txErrorMessage } from "./txError";
 import type { KeystoreFile } from "./useKeystoreFiles";
 
@@ -70,22 +71,13 @@ export function useRegisterValidators(build: Build, onRegistered: (fileIds: stri
         setPhase({ step: "building", done: i + 1, total: files.length });
       }
 
-      // Collateral: what the committee must hold for all its validators, minus what it already has.
-      const existing = await read<{ validatorCount: number; balance: bigint }>({
+      // Collateral for all its validators beyond what the committee holds, with headroom for the blocks until it lands.
+      const amount = await read<bigint>({
         address: registry,
         abi: cohortRegistryAbi,
-        functionName: "getCommittee",
-        args: [address, operatorIds],
+        functionName: "topUpNeeded",
+        args: [address, operatorIds, BigInt(files.length), TOP_UP_HEADROOM_BLOCKS],
       });
-      const required = await read<bigint>({
-        address: registry,
-        abi: cohortRegistryAbi,
-        functionName: "requiredCollateral",
-        args: [operatorIds, BigInt(existing.validatorCount) + BigInt(files.length)],
-      });
-      const have = existing.balance > 0n ? existing.balance : 0n;
-      // An existing committee keeps paying fees until the transaction lands: 1% headroom covers those blocks.
-      const amount = required > have ? ((required - have) * 101n) / 100n : 0n;
 
       const token = await read<Address>({ address: registry, abi: cohortRegistryAbi, functionName: "token" });
       const allowance = await read<bigint>({

@@ -49,6 +49,8 @@ const CONTRACT_ERRORS: Record<string, (args: readonly unknown[], ctx: ErrorConte
   InvalidOperatorName: () => "The name must be 1 to 64 bytes long; shorten or fill it in.",
   InvalidIdentityProof: () =>
     "The identity proof is not your node's signature for this wallet, chain and registry; have the node sign one for the connected address.",
+  InvalidOwnershipProof: () =>
+    "The keyshares' ownership proof is not the validator key's signature for this wallet and its current nonce; build the keyshares again with the connected wallet.",
   InvalidEndpoints: () => "Give at most 4 node addresses, each 1 to 128 bytes long; remove or shorten some.",
   FeeTooHigh: ([max], ctx) => `The fee is above the network's maximum of ${amount(max, ctx)} per block; lower it.`,
   FeeNotAnIncrease: ([fee], ctx) =>

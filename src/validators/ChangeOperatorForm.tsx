@@ -13,41 +13,25 @@ import { useTokenFormat } from "../tx/useTokenFormat";
 import { useTx } from "../tx/useTx";
 import { KeystoreDrop } from "./KeystoreDrop";
 import { restoreKeyshares } from "./restore";
+import { TOP_UP_HEADROOM_BLOCKS } from "./topUp";
 import type { MyValidator } from "./useMyValidators";
 
 const sortIds = (ids: bigint[]) => [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-/** What the new committee must receive so it stays above its liquidation threshold with this validator added. */
+/** What the new committee must receive to stay above its liquidation threshold with this validator added. */
 function useMoveFunding(newIds: bigint[] | null) {
   const { contracts, client } = useCohortClient();
   const { address } = useAccount();
   return useQuery({
     queryKey: ["move-funding", contracts?.registry, address, newIds?.join(",")],
     enabled: Boolean(contracts && client && address && newIds),
-    queryFn: async () => {
-      const registry = contracts!.registry;
-      const [committee, balance] = await Promise.all([
-        client!.readContract({
-          address: registry,
-          abi: cohortRegistryAbi,
-          functionName: "getCommittee",
-          args: [address!, newIds!],
-        }),
-        client!.readContract({
-          address: registry,
-          abi: cohortRegistryAbi,
-          functionName: "committeeBalance",
-          args: [address!, newIds!],
-        }),
-      ]);
-      const required = await client!.readContract({
-        address: registry,
+    queryFn: () =>
+      client!.readContract({
+        address: contracts!.registry,
         abi: cohortRegistryAbi,
-        functionName: "requiredCollateral",
-        args: [newIds!, BigInt(committee.validatorCount) + 1n],
-      });
-      return required > balance ? required - balance : 0n;
-    },
+        functionName: "topUpNeeded",
+        args: [address!, newIds!, 1n, TOP_UP_HEADROOM_BLOCKS],
+      }),
   });
 }
 

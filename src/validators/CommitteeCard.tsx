@@ -19,11 +19,16 @@ export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
   const perDay = useBlocksPerDay();
   const bpd = perDay.data?.blocksPerDay;
   const runway = bpd ? runwayDays(c.balance, c.burnPerBlock, bpd) : undefined;
-  // Days until the balance falls to the required collateral, the point where anyone may liquidate.
-  const safe = bpd && c.active ? runwayDays(c.balance - c.requiredCollateral, c.burnPerBlock, bpd) : undefined;
+  // Days until the registry's liquidation block, the point where anyone may liquidate (null: never).
+  const safe =
+    bpd && c.active
+      ? c.liquidationBlock === null
+        ? null
+        : Number(c.liquidationBlock - c.atBlock) / Number(bpd)
+      : undefined;
   const liquidated = !c.active && c.validatorCount > 0;
   const empty = c.validatorCount === 0;
-  const liquidatable = c.active && !empty && c.balance < c.requiredCollateral;
+  const liquidatable = c.active && !empty && c.liquidationBlock !== null && c.liquidationBlock <= c.atBlock;
 
   return (
     <article
@@ -109,12 +114,7 @@ export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
       )}
       {liquidated ? (
         // Keyed by mode so the reactivation's outcome line does not carry over into the top-up form that replaces it.
-        <FundForm
-          key="reactivate"
-          operatorIds={c.operatorIds}
-          mode="reactivate"
-          suggested={c.requiredCollateral > c.balance ? c.requiredCollateral - c.balance : 0n}
-        />
+        <FundForm key="reactivate" operatorIds={c.operatorIds} mode="reactivate" suggested={c.topUp} />
       ) : empty ? (
         <WithdrawForm operatorIds={c.operatorIds} available={c.balance} />
       ) : (

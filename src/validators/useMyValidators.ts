@@ -1,9 +1,10 @@
 import { operatorSetKey } from "@cohort/sdk/committee/ids";
 import { useQuery } from "@tanstack/react-query";
-import type { Address, Hex, PublicClient } from "viem";
+import { type Address, type Hex, maxUint256, type PublicClient } from "viem";
 import { cohortRegistryAbi } from "../chain/contracts";
 import { useCohortClient } from "../chain/useCohortClient";
 import { registryFromBlock } from "./fromBlock";
+import { TOP_UP_HEADROOM_BLOCKS } from "./topUp";
 
 export interface MyValidator {
   publicKey: Hex;
@@ -31,8 +32,14 @@ export interface MyCommittee {
   balance: bigint;
   /** Least balance before anyone may liquidate it. */
   requiredCollateral: bigint;
-  /** Fee-token wei the committee pays per block: (Σ operator fees + network fee) × validators. */
+  /** Fee-token wei the committee pays per block (registry `committeeBurnRate`; 0 while liquidated). */
   burnPerBlock: bigint;
+  /** First block at which anyone may liquidate it at today's fees (registry `liquidationBlock`); null: never. */
+  liquidationBlock: bigint | null;
+  /** The block every field here was read at. */
+  atBlock: bigint;
+  /** Deposit that restores the collateral floor plus the dapp's headroom (registry `topUpNeeded`). */
+  topUp: bigint;
 }
 
 type Ordered = { blockNumber: bigint | null; logIndex: number | null };
@@ -98,14 +105,25 @@ async function readCommittee(
   registry: Address,
   owner: Address,
   operatorIds: readonly bigint[],
-  networkFee: bigint,
   validators: MyValidator[],
 ): Promise<MyCommittee> {
+  // One block for every read, so balance, burn rate and liquidation block agree with each other.
+  const atBlock = await client.getBlockNumber({ cacheTime: 0 });
   const read = <T>(functionName: string, args: readonly unknown[]) =>
-    client.readContract({ address: registry, abi: cohortRegistryAbi, functionName, args } as never) as Promise<T>;
-  const [committee, balance, operators] = await Promise.all([
-    read<{ validatorCount: number; active: boolean }>("getCommittee", [owner, operatorIds]),
-    read<bigint>("committeeBalance", [owner, operatorIds]),
+    client.readContract({
+      address: registry,
+      abi: cohortRegistryAbi,
+      functionName,
+      args,
+      blockNumber: atBlock,
+    } as never) as Promise<T>;
+  const account = [owner, operatorIds] as const;
+  const [committee, balance, burnPerBlock, liquidationBlock, topUp, operators] = await Promise.all([
+    read<{ validatorCount: number; active: boolean }>("getCommittee", account),
+    read<bigint>("committeeBalance", account),
+    read<bigint>("committeeBurnRate", account),
+    read<bigint>("liquidationBlock", account),
+    read<bigint>("topUpNeeded", [...account, 0n, TOP_UP_HEADROOM_BLOCKS]),
     Promise.all(
       operatorIds.map(async (id) => {
         const op = await read<{ name: string; fee: bigint; active: boolean }>("getOperator", [id]);
@@ -115,7 +133,6 @@ async function readCommittee(
   ]);
   const validatorCount = Number(committee.validatorCount);
   const requiredCollateral = await read<bigint>("requiredCollateral", [operatorIds, BigInt(validatorCount)]);
-  const feeSum = operators.reduce((sum, op) => sum + op.fee, networkFee);
   return {
     key: operatorSetKey(operatorIds),
     operatorIds,
@@ -125,7 +142,10 @@ async function readCommittee(
     active: committee.active,
     balance,
     requiredCollateral,
-    burnPerBlock: feeSum * BigInt(validatorCount),
+    burnPerBlock,
+    liquidationBlock: liquidationBlock === maxUint256 ? null : liquidationBlock,
+    atBlock,
+    topUp,
   };
 }
 
@@ -138,10 +158,7 @@ export function useMyValidators(owner: Address | undefined) {
     refetchInterval: 12_000,
     queryFn: async (): Promise<MyCommittee[]> => {
       const registry = contracts!.registry;
-      const [{ validators, committees }, config] = await Promise.all([
-        readValidators(client!, registry, owner!),
-        client!.readContract({ address: registry, abi: cohortRegistryAbi, functionName: "config" }),
-      ]);
+      const { validators, committees } = await readValidators(client!, registry, owner!);
       const groups = new Map<string, MyValidator[]>();
       for (const v of validators) {
         const key = operatorSetKey(v.operatorIds);
@@ -149,7 +166,7 @@ export function useMyValidators(owner: Address | undefined) {
       }
       const all = await Promise.all(
         [...committees.entries()].map(([key, ids]) =>
-          readCommittee(client!, registry, owner!, ids, config.networkFee, groups.get(key) ?? []),
+          readCommittee(client!, registry, owner!, ids, groups.get(key) ?? []),
         ),
       );
       // Committees with validators, plus emptied ones that still hold tokens (shown so they can be withdrawn).
