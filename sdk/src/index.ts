@@ -16,6 +16,7 @@ export * from "./keystore/errors.js";
 export type * from "./node-status.js";
 export * from "./ownership/identity.js";
 export * from "./ownership/proof.js";
+export * from "./registry/index.js";
 export * from "./shamir/random.js";
 export * from "./shamir/split.js";
 export * from "./threshold/index.js";

@@ -1,4 +1,5 @@
 import { operatorSetKey } from "@cohort/sdk/committee/ids";
+import { foldValidatorEvents } from "@cohort/sdk/registry/validator-set";
 import { useQuery } from "@tanstack/react-query";
 import { type Address, type Hex, maxUint256, type PublicClient } from "viem";
 import { cohortRegistryAbi } from "../chain/contracts";
@@ -42,17 +43,9 @@ export interface MyCommittee {
   topUp: bigint;
 }
 
-type Ordered = { blockNumber: bigint | null; logIndex: number | null };
-const byChainOrder = (a: Ordered, b: Ordered) =>
-  a.blockNumber === b.blockNumber
-    ? (a.logIndex ?? 0) - (b.logIndex ?? 0)
-    : (a.blockNumber ?? 0n) < (b.blockNumber ?? 0n)
-      ? -1
-      : 1;
-
 /**
- * The owner's validators, replayed from the registry's events in chain order (payloads are not in storage, and the
- * events are the one source of truth the operator nodes also follow).
+ * The owner's validators, replayed from the registry's events (payloads are not in storage, and the events are the
+ * one source of truth the operator nodes also follow) by the sdk's fold.
  */
 async function readValidators(
   client: PublicClient,
@@ -71,33 +64,37 @@ async function readValidators(
     client.getContractEvents({ ...common, eventName: "ValidatorCommitteeChanged" }),
     client.getContractEvents({ ...common, eventName: "ValidatorExitRequested" }),
   ]);
-  const events = [
-    ...added.map((l) => ({ ...l, kind: "added" as const })),
-    ...removed.map((l) => ({ ...l, kind: "removed" as const })),
-    ...moved.map((l) => ({ ...l, kind: "moved" as const })),
-    ...exits.map((l) => ({ ...l, kind: "exit" as const })),
-  ].sort(byChainOrder);
-  const validators = new Map<string, MyValidator>();
+  const position = (l: { blockNumber: bigint | null; logIndex: number | null }) => ({
+    blockNumber: l.blockNumber ?? 0n,
+    logIndex: l.logIndex ?? 0,
+  });
+  const set = foldValidatorEvents([
+    ...added.map((l) => ({ ...position(l), kind: "ValidatorAdded" as const, ...(l.args as Required<typeof l.args>) })),
+    ...removed.map((l) => ({
+      ...position(l),
+      kind: "ValidatorRemoved" as const,
+      ...(l.args as Required<typeof l.args>),
+    })),
+    ...moved.map((l) => ({
+      ...position(l),
+      kind: "ValidatorCommitteeChanged" as const,
+      ...(l.args as Required<typeof l.args>),
+    })),
+    ...exits.map((l) => ({
+      ...position(l),
+      kind: "ValidatorExitRequested" as const,
+      ...(l.args as Required<typeof l.args>),
+    })),
+  ]);
   // Every committee the owner ever used: one emptied by removals or moves can still hold a balance to withdraw.
   const committees = new Map<string, readonly bigint[]>();
-  for (const e of events) {
-    for (const ids of [e.args.operatorIds, "oldOperatorIds" in e.args ? e.args.oldOperatorIds : undefined]) {
-      if (ids) committees.set(operatorSetKey(ids), ids);
-    }
-    const publicKey = e.args.publicKey!.toLowerCase() as Hex;
-    if (e.kind === "added") {
-      validators.set(publicKey, { publicKey, operatorIds: e.args.operatorIds!, exitRequested: false });
-    } else if (e.kind === "removed") {
-      validators.delete(publicKey);
-    } else if (e.kind === "moved") {
-      const v = validators.get(publicKey);
-      if (v) v.operatorIds = e.args.operatorIds!;
-    } else {
-      const v = validators.get(publicKey);
-      if (v) v.exitRequested = true;
-    }
-  }
-  return { validators: [...validators.values()], committees };
+  for (const c of set.committees.values()) committees.set(operatorSetKey(c.operatorIds), c.operatorIds);
+  const validators = [...set.validators.values()].map(({ publicKey, operatorIds, exitRequested }) => ({
+    publicKey,
+    operatorIds,
+    exitRequested,
+  }));
+  return { validators, committees };
 }
 
 async function readCommittee(
