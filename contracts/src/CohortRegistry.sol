@@ -688,6 +688,14 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
             _detachValidators(operatorIds, 1);
         }
         c.validatorCount -= 1;
+        // The last validator gone from a committee that ran dry: book the shortfall now, or it would stay behind as
+        // the negative balance of an empty account that nobody is made to pay (as liquidation books it).
+        if (c.validatorCount == 0 && c.balance < 0) {
+            uint256 shortfall = uint256(-c.balance);
+            c.balance = 0;
+            badDebt += shortfall;
+            emit CommitteeBadDebt(msg.sender, operatorIds, shortfall);
+        }
     }
 
     function _attachValidators(uint64[] calldata operatorIds, uint256 count) private {

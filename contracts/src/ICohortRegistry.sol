@@ -52,6 +52,8 @@ interface ICohortRegistry {
         address indexed owner, uint64[] operatorIds, address indexed liquidator, uint256 collateral, uint256 badDebt
     );
     event CommitteeReactivated(address indexed owner, uint64[] operatorIds, uint256 amount);
+    /// The last validator left a committee whose balance was negative; the shortfall moved to `badDebt`.
+    event CommitteeBadDebt(address indexed owner, uint64[] operatorIds, uint256 amount);
 
     // ─── errors: governance ───
     error OwnershipCannotBeRenounced();

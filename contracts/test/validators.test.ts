@@ -629,6 +629,21 @@ describe("liquidation and reactivation", () => {
     expect(await cohort.read("badDebt")).toBe(event?.args.badDebt);
   });
 
+  it("regression: removing the last validator of an indebted committee books its shortfall as bad debt", async () => {
+    // The owner lets the committee run dry, then removes its only validator instead of being liquidated: the debt
+    // used to stay behind as the negative balance of an empty committee, owed to operators by nobody.
+    const { publicKey } = await register();
+    await cohort.mine(Number(DEPOSIT / perBlock) + 10);
+    const receipt = await cohort.send(staker, "removeValidator", [publicKey, ids]);
+    const [event] = parseEventLogs({ abi: cohortRegistryAbi, logs: receipt.logs, eventName: "CommitteeBadDebt" });
+    expect(event?.args.amount).toBeGreaterThan(0n);
+    expect(await cohort.read("badDebt")).toBe(event?.args.amount);
+    expect(await cohort.read("committeeBalance", [staker.address, ids])).toBe(0n);
+    // The account starts clean: a new validator there needs only the ordinary collateral.
+    const required = await cohort.read<bigint>("requiredCollateral", [ids, 1n]);
+    expect(await cohort.read("topUpNeeded", [staker.address, ids, 1n, 0n])).toBe(required);
+  });
+
   it("a liquidated committee takes no new validators until reactivated, and can shed them", async () => {
     const { publicKey } = await register();
     await register();
