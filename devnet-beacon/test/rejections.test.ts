@@ -165,7 +165,7 @@ describe("stand-in beacon refuses what a real client refuses", () => {
     expect(beacon.chain.headBlock().signed.message.slot).toBe(slot);
   });
 
-  it("a voluntary exit signed with the Electra domain is refused; with the Capella one (EIP-7044) it is accepted", async () => {
+  it("a voluntary exit signed with the Electra domain is refused; with the Capella one (EIP-7044) it is accepted and included", async () => {
     const message = { epoch: 0, validatorIndex: 7 };
     const sign = (version: Uint8Array) => {
       const domain = computeDomain(DOMAIN_VOLUNTARY_EXIT, version, beacon.chain.genesisValidatorsRoot);
@@ -180,6 +180,14 @@ describe("stand-in beacon refuses what a real client refuses", () => {
     expect(failure(electra)).toMatch(/voluntary exit of validator 7 is invalid/);
     const capella = await client.post("/eth/v1/beacon/pool/voluntary_exits", sign(client.config.CAPELLA_FORK_VERSION));
     expect(capella.status, JSON.stringify(capella.body)).toBe(200);
+    // The next block of the stand-in carries it: the state transition initiates the exit.
+    let slot = beacon.chain.currentSlot() + 1;
+    while (beacon.chain.stateAtSlot(slot).epochCtx.getBeaconProposer(slot) >= 4) stepTo(slot++);
+    stepTo(slot);
+    expect(beacon.chain.headBlock().signed.message.body.voluntaryExits.map((e) => e.message.validatorIndex)).toEqual([
+      7,
+    ]);
+    expect(beacon.chain.headState().validators.getReadonly(7).exitEpoch).toBeLessThan(2 ** 53);
   });
 
   it("a builder registration signed over the current fork version instead of the genesis one is refused", async () => {
