@@ -1,8 +1,7 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { describe, expect, it } from "vitest";
+import { FakeSimSigner, fakeSimVerifier } from "../sim/fake-signer.js";
 import {
-  FakeSimSigner,
-  fakeSimVerifier,
   leaderOf,
   msgDigest,
   Secp256k1Signer,

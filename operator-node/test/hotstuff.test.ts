@@ -48,6 +48,14 @@ function qc(n: number, phase: Phase, view: number, value: Uint8Array, signers: n
   };
 }
 
+/** NEW-VIEW(view) from two members other than x's own index: f+1 peers there, so x joins (and, n−f, counts down). */
+function peersGoTo(x: HotStuffInstance, n: number, self: number, view: number, now: number): Output[] {
+  const out: Output[] = [];
+  for (const from of [0, 1, 2, 3].filter((i) => i !== self).slice(0, 2))
+    out.push(...x.onMessage(sign(n, from, { type: MsgType.newView, instance, view, sender: from }), now));
+  return out;
+}
+
 /** Synchronous lossless network that passes every message through the codec. */
 function runNetwork(nodes: HotStuffInstance[], now = 0, drop: (from: number, to: number) => boolean = () => false) {
   const queue: { from: number; to: number; bytes: Uint8Array }[] = [];
@@ -152,8 +160,8 @@ describe("HotStuff core (real secp256k1 signatures)", () => {
     const out = x.onMessage(commit, 1);
     expect(out.some((o) => o.kind === "send" && o.msg.vote?.phase === Phase.commit)).toBe(true);
     expect(x.locked?.view).toBe(1);
-    // Time out into view 2; the view-2 leader proposes B with no QC: refused.
-    x.onTick(10_000);
+    // Move into view 2 with its peers; the view-2 leader proposes B with no QC: refused.
+    peersGoTo(x, n, me, 2, 10_000);
     expect(x.currentView).toBe(2);
     const l2 = probe.leader(2);
     const p2 = sign(n, l2, { type: MsgType.prepare, instance, view: 2, sender: l2, value: B });
@@ -161,7 +169,7 @@ describe("HotStuff core (real secp256k1 signatures)", () => {
     expect(x.rejected.get("unsafe")).toBe(1);
     // ... and B justified by an older QC (view 0 cannot exist; use a prepareQC for B of view 1 = not newer): refused.
     const oldQc = qc(n, Phase.prepare, 1, B, [0, 1, 3]);
-    x.onTick(40_000);
+    peersGoTo(x, n, me, 3, 40_000);
     const l3 = probe.leader(3);
     expect(x.currentView).toBe(3);
     const p3old = sign(n, l3, { type: MsgType.prepare, instance, view: 3, sender: l3, value: B, justify: oldQc });
@@ -208,12 +216,108 @@ describe("HotStuff core (real secp256k1 signatures)", () => {
     collect(x.start(0));
     let expired = false;
     for (let i = 0; i < 10 && !expired; i++) {
-      const outs = x.onTick(timers.at(-1)!);
+      const now = timers.at(-1)!;
+      const outs = x.onTick(now);
       expired = outs.some((o) => o.kind === "expired");
-      collect(outs);
+      // Peers time out too: with n−f in the new view its timer counts down (the later request replaces the resend).
+      if (!expired) outs.push(...peersGoTo(x, 4, 0, x.currentView, now));
+      const last = outs.filter((o) => o.kind === "timer").at(-1);
+      if (last && last.kind === "timer") timers.push(last.at);
     }
     expect(timers).toEqual([1000, 3000, 7000, 10_000]);
     expect(expired).toBe(true);
     expect(x.isFinished).toBe(true);
+  });
+
+  it("pacemaker: a node alone in a view does not run ahead; it re-sends NEW-VIEW and counts down once n−f are there", () => {
+    // The seed-1 instance-176 livelock in miniature: a member that times out while the others are behind (they
+    // crashed and restarted) must wait for them instead of timing out view after view, one view ahead for ever.
+    const x = node(4, 0, { deadline: 600_000, baseTimeoutMs: 1000 });
+    x.start(0);
+    const resent: number[] = [];
+    for (let t = 1000; t <= 30_000; t += 1000) {
+      for (const o of x.onTick(t))
+        if (o.kind === "broadcast" && o.msg.type === MsgType.newView) resent.push(o.msg.view);
+    }
+    expect(x.currentView).toBe(2);
+    expect(resent.length).toBeGreaterThanOrEqual(29);
+    expect(new Set(resent)).toEqual(new Set([2]));
+    // Two peers arrive in view 2: now its view-2 timer (2 s) runs, and it moves on only when that expires.
+    const outs = peersGoTo(x, 4, 0, 2, 30_500);
+    expect(outs.some((o) => o.kind === "timer" && o.at === 32_500)).toBe(true);
+    x.onTick(32_000);
+    expect(x.currentView).toBe(2);
+    x.onTick(32_500);
+    expect(x.currentView).toBe(3);
+  });
+});
+
+describe("HotStuff core against byzantine members", () => {
+  const n = 4;
+  const probe = node(n, 0);
+  const l1 = probe.leader(1);
+  const me = (l1 + 1) % n;
+  const prepare = (value: Uint8Array) => sign(n, l1, { type: MsgType.prepare, instance, view: 1, sender: l1, value });
+  const votes = (outs: Output[]) => outs.filter((o) => o.kind === "send" && o.msg.type === MsgType.vote);
+
+  it("an equivocating leader (two PREPAREs in one view) gets one vote, for the first, never a second", () => {
+    const x = node(n, me);
+    x.start(0);
+    const first = votes(x.onMessage(prepare(enc.encode("value-A")), 1));
+    const second = votes(x.onMessage(prepare(enc.encode("value-B")), 2));
+    expect(first).toHaveLength(1);
+    expect(second).toEqual([]);
+    expect(x.rejected.get("duplicate")).toBe(1);
+  });
+
+  it("even after a restart: the restored member refuses to vote again in the view it voted in", () => {
+    const x = node(n, me);
+    const outs = [...x.start(0), ...x.onMessage(prepare(enc.encode("value-A")), 1)];
+    const persisted = outs.find((o) => o.kind === "persist");
+    expect(persisted?.kind).toBe("persist");
+    const y = node(n, me, { restored: persisted?.kind === "persist" ? persisted.state : undefined });
+    y.start(3);
+    expect(votes(y.onMessage(prepare(enc.encode("value-B")), 4))).toEqual([]);
+    expect(y.rejected.get("already-voted")).toBe(1);
+  });
+
+  it("an empty proposal is refused before the predicate or any state sees it", () => {
+    let predicateCalls = 0;
+    const x = node(n, me, {
+      isValid: () => {
+        predicateCalls++;
+        return true; // a lenient predicate: the core alone must refuse
+      },
+    });
+    x.start(0);
+    expect(x.onMessage(prepare(new Uint8Array(0)), 1)).toEqual([]);
+    expect(x.rejected.get("invalid-value")).toBe(1);
+    expect(predicateCalls).toBe(0);
+    // The view is untouched: the leader's real proposal still gets the vote.
+    expect(votes(x.onMessage(prepare(enc.encode("value-A")), 2))).toHaveLength(1);
+  });
+
+  it("a value the predicate cannot parse (it throws) is refused, not a crash, and costs no vote", () => {
+    const x = node(n, me, {
+      isValid: (v) => {
+        if (v[0] === 0xee) throw new Error("cannot parse attestation data");
+        return true;
+      },
+    });
+    x.start(0);
+    expect(x.onMessage(prepare(Uint8Array.of(0xee, 1, 2)), 1)).toEqual([]);
+    expect(x.rejected.get("invalid-value")).toBe(1);
+    expect(votes(x.onMessage(prepare(enc.encode("value-A")), 2))).toHaveLength(1);
+  });
+
+  it("a QC with a signer outside the committee is refused (over the wire the bitmap can name 4..12)", () => {
+    const x = node(n, me);
+    x.start(0);
+    const A = enc.encode("value-A");
+    const good = qc(n, Phase.prepare, 1, A, [0, 1, 2]);
+    const outside = { ...good, signers: [0, 1, 5] };
+    const m = sign(n, l1, { type: MsgType.preCommit, instance, view: 1, sender: l1, justify: outside, value: A });
+    expect(x.onMessage(decodeMsg(encodeMsg(m)), 1)).toEqual([]);
+    expect(x.rejected.get("bad-qc")).toBe(1);
   });
 });

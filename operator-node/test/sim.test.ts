@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runScenario, scenarioSeed } from "../src/consensus/simulator.js";
+import { runScenario, scenarioSeed } from "../sim/simulator.js";
 
 describe("simulator: agreement, validity, termination under faults", () => {
   for (const n of [4, 7, 10, 13]) {

@@ -9,6 +9,9 @@ import { instanceKey } from "./crypto.js";
 import { HotStuffInstance, type Output } from "./hotstuff.js";
 import type { ConsensusMsg, InstanceId, SafetyStore, Signer, Verifier } from "./types.js";
 
+/** Early messages kept per (instance, member). */
+const MAX_PENDING_PER_PEER_INSTANCE = 8;
+
 export class ConsensusExpiredError extends Error {
   override readonly name = "ConsensusExpiredError";
 }
@@ -31,8 +34,17 @@ export interface EngineConfig {
   readonly baseTimeoutMs: number;
   readonly maxBackoffExponent?: number;
   readonly maxValueBytes?: number;
-  /** Instances not yet started locally whose early messages are kept; beyond it the lowest slot is evicted. */
+  /**
+   * Instances not yet started locally whose early messages are kept; beyond it the lowest slot is evicted. Default:
+   * n × maxPendingPerPeer, which the per-peer quotas never reach, so no member can evict another's messages.
+   */
   readonly maxPendingInstances?: number;
+  /**
+   * Early messages kept per sender over all instances not yet started (default 64). Each member has its own quota,
+   * so a byzantine member flooding future slots or made-up instances only ever drops its own messages, never an
+   * honest member's.
+   */
+  readonly maxPendingPerPeer?: number;
   /**
    * Slots whose early messages may be buffered at all (the duty layer passes current slot ± a few). Without it, a
    * member could fill the buffer with far-future slots; count-based eviction alone would then drop real instances.
@@ -84,10 +96,13 @@ export class ConsensusEngine implements Consensus {
   };
   private readonly live = new Map<string, Entry>();
   private readonly pending = new Map<string, { slot: bigint; msgs: ConsensusMsg[] }>();
+  /** Messages each member has in `pending`: the per-peer quota. */
+  private readonly pendingBySender: number[];
   private stopped = false;
   private prunedBelow = 0n;
 
   constructor(private readonly cfg: EngineConfig) {
+    this.pendingBySender = cfg.committee.map(() => 0);
     cfg.transport.onFrame((from, frame) => this.onFrame(from, frame));
   }
 
@@ -125,7 +140,7 @@ export class ConsensusEngine implements Consensus {
       const now = this.cfg.clock();
       this.apply(entry, hs.start(now));
       const early = this.pending.get(key);
-      this.pending.delete(key);
+      this.dropPending(key);
       for (const m of early?.msgs ?? []) {
         if (hs.isFinished) break;
         this.apply(entry, hs.onMessage(m, this.cfg.clock()));
@@ -140,7 +155,7 @@ export class ConsensusEngine implements Consensus {
       if (!e.hs.isFinished) e.reject(new EngineStoppedError("consensus engine stopped before a decision"));
     }
     this.live.clear();
-    this.pending.clear();
+    for (const key of [...this.pending.keys()]) this.dropPending(key);
   }
 
   private onFrame(from: number, frame: Uint8Array): void {
@@ -156,7 +171,7 @@ export class ConsensusEngine implements Consensus {
       throw e;
     }
     // The transport proved who sent the frame; a member may not speak for another.
-    if (msg.sender !== from) {
+    if (msg.sender !== from || from >= this.cfg.committee.length) {
       this.stats.spoofed++;
       return;
     }
@@ -175,10 +190,14 @@ export class ConsensusEngine implements Consensus {
       this.stats.outOfWindow++;
       return;
     }
-    const n = this.cfg.committee.length;
+    if (this.pendingBySender[msg.sender]! >= (this.cfg.maxPendingPerPeer ?? 64)) {
+      this.stats.pendingDropped++;
+      return;
+    }
     let p = this.pending.get(key);
     if (!p) {
-      const max = this.cfg.maxPendingInstances ?? 64;
+      // By default never below what the per-peer quotas allow, so only an explicit cap evicts by slot.
+      const max = this.cfg.maxPendingInstances ?? this.cfg.committee.length * (this.cfg.maxPendingPerPeer ?? 64);
       if (this.pending.size >= max) {
         let lowest: string | undefined;
         for (const [k, v] of this.pending)
@@ -187,14 +206,33 @@ export class ConsensusEngine implements Consensus {
           this.stats.pendingDropped++;
           return;
         }
-        this.pending.delete(lowest!);
+        this.dropPending(lowest!);
         this.stats.pendingDropped++;
       }
       p = { slot: msg.instance.slot, msgs: [] };
       this.pending.set(key, p);
     }
-    if (p.msgs.length < 4 * n) p.msgs.push(msg);
-    else this.stats.pendingDropped++;
+    // An honest member sends a handful of messages per view; a few views' worth per member is plenty.
+    let fromSender = 0;
+    for (const m of p.msgs) if (m.sender === msg.sender) fromSender++;
+    if (fromSender >= MAX_PENDING_PER_PEER_INSTANCE) {
+      this.stats.pendingDropped++;
+      return;
+    }
+    p.msgs.push(msg);
+    this.pendingBySender[msg.sender]!++;
+  }
+
+  private dropPending(key: string): void {
+    const p = this.pending.get(key);
+    if (!p) return;
+    for (const m of p.msgs) this.pendingBySender[m.sender]!--;
+    this.pending.delete(key);
+  }
+
+  /** Early messages kept, per member, for all not-yet-started instances together (tests check the bound). */
+  pendingFrom(member: number): number {
+    return this.pendingBySender[member] ?? 0;
   }
 
   private apply(entry: Entry, outs: Output[]): void {

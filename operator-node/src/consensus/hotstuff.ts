@@ -31,7 +31,8 @@
  * byzantine leader could collect its second vote for a conflicting value: a member that forgets is no longer honest.
  */
 import { DEFAULT_MAX_VALUE_BYTES } from "./codec.js";
-import { bytesEqual, leaderOf, msgDigest, valueHash, voteDigest } from "./crypto.js";
+import { bytesEqual, firstLeader, msgDigest, valueHash, voteDigest } from "./crypto.js";
+import { qcSignersValid, qcValid } from "./qc.js";
 import {
   type CertifiedValue,
   type ConsensusMsg,
@@ -108,9 +109,18 @@ export class HotStuffInstance {
   readonly quorum: number;
   private readonly maxBackoffExponent: number;
   private readonly maxValueBytes: number;
+  private readonly firstLeader: number;
 
   private view = 1;
   private viewEndsAt = 0;
+  /**
+   * Whether this view's timer counts down. A view entered by timeout or by following f+1 peers only starts its
+   * timer once n−f members (itself included) are known to be in it or beyond; until then the node re-sends its
+   * NEW-VIEW every base timeout and waits. Without this, a node that ran ahead while others were down keeps
+   * timing out alone, one view ahead of them for ever (seed 1, instance 176).
+   */
+  private timerRunning = false;
+  private resendAt = 0;
   private started = false;
   private prepareQC: QcWithValue | undefined;
   private lockedQC: QcWithValue | undefined;
@@ -129,7 +139,7 @@ export class HotStuffInstance {
 
   private readonly peerViews = new Map<number, number>();
   private buffered = new Map<number, ConsensusMsg[]>();
-  private readonly decideRepliedAt = new Map<number, number>();
+  private readonly decideRepliedAt = new Map<number, { view: number; at: number }>();
   private readonly verifiedQcs = new Set<string>();
   private readonly local: ConsensusMsg[] = [];
   private out: Output[] = [];
@@ -144,6 +154,7 @@ export class HotStuffInstance {
     this.quorum = quorumSize(this.n);
     this.maxBackoffExponent = cfg.maxBackoffExponent ?? 5;
     this.maxValueBytes = cfg.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    this.firstLeader = firstLeader(cfg.instance, cfg.committee.length);
     if (cfg.self < 0 || cfg.self >= this.n)
       throw new Error(`self index ${cfg.self} is not in a committee of ${this.n}`);
     if (this.n < 4 || this.n > 13 || (this.n - 1) % 3 !== 0) {
@@ -172,7 +183,7 @@ export class HotStuffInstance {
   }
 
   leader(view: number): number {
-    return leaderOf(this.cfg.instance, view, this.n);
+    return (this.firstLeader + view - 1) % this.n;
   }
 
   /** Starts view 1. Call once, when the duty is due. */
@@ -203,8 +214,11 @@ export class HotStuffInstance {
     if (now >= this.cfg.deadline) {
       this.expired = true;
       this.out.push({ kind: "expired", view: this.view });
-    } else if (now >= this.viewEndsAt) {
+    } else if (this.timerRunning && now >= this.viewEndsAt) {
       this.enterView(this.view + 1, now, true);
+    } else if (!this.timerRunning && now >= this.resendAt) {
+      this.sendNewView();
+      this.armTimer(now);
     }
     return this.flush();
   }
@@ -235,11 +249,11 @@ export class HotStuffInstance {
     this.newViews = new Map();
     this.votes = new Map();
     this.qcFormed = new Set();
-    this.viewEndsAt = Math.min(now + this.timeoutFor(view), this.cfg.deadline);
-    this.out.push({ kind: "timer", at: this.viewEndsAt });
+    // Entered at start, after a restart, or on a QC of this view (n−f members were here): count down at once.
+    this.timerRunning = !sendNewView || this.wishesAtLeast(view) >= this.quorum;
+    this.armTimer(now);
     if (sendNewView) {
-      const p = this.prepareQC;
-      this.emitAll(this.signed({ type: MsgType.newView, view, ...(p ? { justify: p.qc, value: p.value } : {}) }));
+      this.sendNewView();
     } else if (view === 1 && this.leader(1) === this.cfg.self) {
       this.propose(this.cfg.proposal, undefined);
     }
@@ -252,6 +266,47 @@ export class HotStuffInstance {
       else this.buffered.delete(sender);
     }
     for (const m of ready) this.local.push(m);
+  }
+
+  private sendNewView() {
+    const p = this.prepareQC;
+    this.emitAll(
+      this.signed({ type: MsgType.newView, view: this.view, ...(p ? { justify: p.qc, value: p.value } : {}) }),
+    );
+  }
+
+  private armTimer(now: number) {
+    if (this.timerRunning) {
+      this.viewEndsAt = Math.min(now + this.timeoutFor(this.view), this.cfg.deadline);
+      this.out.push({ kind: "timer", at: this.viewEndsAt });
+    } else {
+      this.resendAt = Math.min(now + this.cfg.baseTimeoutMs, this.cfg.deadline);
+      this.out.push({ kind: "timer", at: this.resendAt });
+    }
+  }
+
+  /** Members (this one included) whose latest NEW-VIEW is for `view` or a later one. */
+  private wishesAtLeast(view: number): number {
+    let count = 1;
+    for (const v of this.peerViews.values()) if (v >= view) count++;
+    return count;
+  }
+
+  /**
+   * A peer's NEW-VIEW says it has left every view below msg.view. f+1 such peers in views ≥ w include an honest one
+   * whose timer really expired: join the lowest such w. n−f of them in this view or beyond: start its timer.
+   */
+  private noteNewView(msg: ConsensusMsg, now: number) {
+    if (msg.view <= (this.peerViews.get(msg.sender) ?? 0)) return;
+    this.peerViews.set(msg.sender, msg.view);
+    const views = [...this.peerViews.values()].sort((a, b) => b - a);
+    const target = views[this.f];
+    if (target !== undefined && target > this.view && target <= this.view + MAX_FUTURE_VIEWS)
+      this.enterView(target, now, true);
+    if (!this.timerRunning && this.wishesAtLeast(this.view) >= this.quorum) {
+      this.timerRunning = true;
+      this.armTimer(now);
+    }
   }
 
   private signed(body: Omit<ConsensusMsg, "signature" | "instance" | "sender">): ConsensusMsg {
@@ -314,25 +369,24 @@ export class HotStuffInstance {
 
   private verifySignature(msg: ConsensusMsg): boolean {
     const key = this.cfg.committee[msg.sender]!;
-    const digest =
-      msg.type === MsgType.vote
-        ? voteDigest(msg.instance, msg.vote!.phase, msg.view, msg.vote!.valueHash)
-        : msgDigest(msg, this.maxValueBytes);
+    let digest: Uint8Array;
+    try {
+      digest =
+        msg.type === MsgType.vote
+          ? voteDigest(msg.instance, msg.vote!.phase, msg.view, msg.vote!.valueHash)
+          : msgDigest(msg, this.maxValueBytes);
+    } catch {
+      return false; // not encodable (e.g. a QC listing a signer twice): nothing an honest member signs
+    }
     return this.cfg.verifier.verify(key, digest, msg.signature);
   }
 
   /** A QC is valid if it holds n−f distinct members' valid vote signatures. Results are cached (QCs get relayed). */
   private verifyQc(qc: QuorumCert): boolean {
-    if (qc.signers.length < this.quorum || qc.signers.length !== qc.signatures.length) return false;
+    if (!qcSignersValid(qc, this.n)) return false;
     const key = qcKey(qc);
     if (this.verifiedQcs.has(key)) return true;
-    const digest = voteDigest(this.cfg.instance, qc.phase, qc.view, qc.valueHash);
-    let prev = -1;
-    for (const [i, s] of qc.signers.entries()) {
-      if (s <= prev || s >= this.n) return false;
-      prev = s;
-      if (!this.cfg.verifier.verify(this.cfg.committee[s]!, digest, qc.signatures[i]!)) return false;
-    }
+    if (!qcValid(qc, this.cfg.instance, this.cfg.committee, this.cfg.verifier)) return false;
     this.rememberQc(key);
     return true;
   }
@@ -360,11 +414,14 @@ export class HotStuffInstance {
     if (!fromSelf) {
       if (!this.sameInstance(msg)) return this.reject("wrong-instance");
       if (msg.sender >= this.n || msg.sender === this.cfg.self) return this.reject("bad-sender");
-      if (msg.value && msg.value.length > this.maxValueBytes) return this.reject("invalid-value");
+      // Nothing honest proposes an empty value (duty data never is): refused before signatures, QCs or state.
+      if (msg.value && (msg.value.length === 0 || msg.value.length > this.maxValueBytes))
+        return this.reject("invalid-value");
       if (!this.verifySignature(msg)) return this.reject("bad-signature");
     }
     if (msg.type === MsgType.decide) return this.onDecide(msg);
     if (this.decided) return this.replyDecided(msg);
+    if (msg.type === MsgType.newView && !fromSelf) this.noteNewView(msg, now);
     if (msg.view < this.view) return this.reject("stale-view");
     if (msg.view > this.view) return this.onFutureView(msg, now);
     this.onCurrentView(msg);
@@ -380,10 +437,12 @@ export class HotStuffInstance {
   }
 
   private replyDecided(msg: ConsensusMsg) {
-    // One reply per peer per view it is in: enough for it to decide, never a flood.
-    const last = this.decideRepliedAt.get(msg.sender) ?? -1;
-    if (msg.view <= last) return this.reject("finished");
-    this.decideRepliedAt.set(msg.sender, msg.view);
+    // One reply per peer per view it is in, and again after a base timeout if it is still there: a peer that
+    // restarted lost the reply along with everything else and asks again from the same view (seed 1, instance
+    // 6470). Never more than one per base timeout per view: never a flood.
+    const last = this.decideRepliedAt.get(msg.sender);
+    if (last && msg.view <= last.view && this.now - last.at < this.cfg.baseTimeoutMs) return this.reject("finished");
+    this.decideRepliedAt.set(msg.sender, { view: Math.max(msg.view, last?.view ?? 0), at: this.now });
     const d = this.decided!;
     this.emitTo(msg.sender, this.signed({ type: MsgType.decide, view: d.qc.view, justify: d.qc, value: d.value }));
   }
@@ -399,13 +458,6 @@ export class HotStuffInstance {
     }
     if (msg.view > this.view + MAX_FUTURE_VIEWS) return this.reject("stale-view");
     this.bufferMsg(msg);
-    if (msg.type === MsgType.newView) {
-      // f+1 members in view ≥ w include an honest one, whose timer really expired: join the lowest such view.
-      this.peerViews.set(msg.sender, Math.max(msg.view, this.peerViews.get(msg.sender) ?? 0));
-      const views = [...this.peerViews.values()].sort((a, b) => b - a);
-      const target = views[this.f];
-      if (target !== undefined && target > this.view) this.enterView(target, now, true);
-    }
   }
 
   private bufferMsg(msg: ConsensusMsg) {
@@ -447,16 +499,26 @@ export class HotStuffInstance {
     this.propose(highQC ? highQC.value : this.cfg.proposal, highQC);
   }
 
+  /** The caller's predicate parses duty data; bytes it cannot parse are an invalid proposal, never a crash. */
+  private valid(value: Uint8Array): boolean {
+    try {
+      return this.cfg.isValid(value);
+    } catch {
+      return false;
+    }
+  }
+
   private onPrepare(msg: ConsensusMsg) {
     if (msg.sender !== this.leader(this.view)) return this.reject("not-leader");
     if (this.votedIn.has(Phase.prepare)) return this.reject("duplicate");
     const value = msg.value!;
+    // The predicate first: cheaper than the QC, and a refused value leaves nothing behind (not even a cached QC).
+    if (!this.valid(value)) return this.reject("invalid-value");
     const justify = msg.justify;
     if (justify) {
       if (justify.phase !== Phase.prepare || justify.view >= this.view) return this.reject("bad-qc");
       if (!this.checkQcValue(justify, value)) return;
     }
-    if (!this.cfg.isValid(value)) return this.reject("invalid-value");
     const hash = valueHash(value);
     // safeNode: extends the locked value, or is justified by a QC newer than the lock.
     const lock = this.lockedQC?.qc;

@@ -13,19 +13,27 @@
  * Same seed ⇒ same run: a failure prints the command that replays it.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { CodecError, decodeMsg, encodeMsg } from "./codec.js";
+import { CodecError, decodeMsg, encodeMsg } from "../src/consensus/codec.js";
 import {
   bytesEqual,
-  FakeSimSigner,
-  fakeSimVerifier,
   msgDigest,
   Secp256k1Signer,
   valueHash,
   voteDigest,
   wasmSecp256k1Verifier,
-} from "./crypto.js";
-import { HotStuffInstance, type Output } from "./hotstuff.js";
-import { type ConsensusMsg, faultTolerance, type InstanceId, MsgType, type SafetyState, type Signer } from "./types.js";
+} from "../src/consensus/crypto.js";
+import { HotStuffInstance, type Output, type Rejection } from "../src/consensus/hotstuff.js";
+import {
+  type ConsensusMsg,
+  faultTolerance,
+  type InstanceId,
+  MsgType,
+  Phase,
+  type QuorumCert,
+  type SafetyState,
+  type Signer,
+} from "../src/consensus/types.js";
+import { FakeSimSigner, fakeSimVerifier } from "./fake-signer.js";
 
 /** Small, fast, seedable PRNG (splitmix32 seeding + xorshift128**-like mixing); deterministic across platforms. */
 export class Rng {
@@ -84,6 +92,10 @@ export interface SimOptions {
   readonly realSignatures?: boolean;
   /** Set false for a fault-free run (happy path). */
   readonly faults?: boolean;
+  /** Receives one line per event (fault plan, deliveries, ticks, decisions): for replaying a failure by eye. */
+  readonly trace?: (line: string) => void;
+  /** Makes f members byzantine with exactly these behaviours (instead of a random mix). */
+  readonly byzantine?: readonly Behaviour[];
 }
 
 export interface SimResult {
@@ -100,18 +112,60 @@ export interface SimResult {
   readonly garbageRefused: number;
   readonly byzantine: number;
   readonly crashed: number;
+  /** Messages honest members refused, by reason (members alive at the end): shows the adversary really acted. */
+  readonly refused: Partial<Record<Rejection, number>>;
 }
 
 const BASE_TIMEOUT_MS = 1000;
 const DEADLINE_MS = 600_000;
 const MAX_BACKOFF_EXP = 4;
 
-type Behaviour = "equivocate" | "conflictingVotes" | "replay" | "garbage" | "viewSpam" | "silent";
-const BEHAVIOURS: readonly Behaviour[] = ["equivocate", "conflictingVotes", "replay", "garbage", "viewSpam", "silent"];
+/**
+ * What a byzantine member may do (each drawn independently):
+ *   equivocate       — as leader, a different PREPARE to each member: valid, invalid, empty or unparseable values;
+ *   conflictingVotes — votes for other value hashes than the proposal's;
+ *   replay / garbage — old frames again, bit-flipped or truncated frames;
+ *   viewSpam         — NEW-VIEWs for far-future views;
+ *   forgeQc          — QCs over a value nobody validly proposed, with its own signature repeated under several
+ *                      signer indices or under indices outside the committee;
+ *   otherInstances   — floods messages of made-up instances and future slots (per-peer early-message quota);
+ *   silent           — sends nothing.
+ */
+export type Behaviour =
+  | "equivocate"
+  | "conflictingVotes"
+  | "replay"
+  | "garbage"
+  | "viewSpam"
+  | "forgeQc"
+  | "otherInstances"
+  | "silent";
+const BEHAVIOURS: readonly Behaviour[] = [
+  "equivocate",
+  "conflictingVotes",
+  "replay",
+  "garbage",
+  "viewSpam",
+  "forgeQc",
+  "otherInstances",
+  "silent",
+];
+
+/** First byte of a value the duty code cannot parse: its predicate throws on it (the core must not). */
+const UNPARSEABLE = 0xff;
 
 /** Valid values have an even first byte: honest nodes propose them, byzantine ones sometimes do not. */
 export function simIsValid(value: Uint8Array): boolean {
+  if (value[0] === UNPARSEABLE) throw new Error("unparseable duty data");
   return value.length >= 1 && value.length <= 512 && (value[0]! & 1) === 0;
+}
+
+function simIsValidNoThrow(value: Uint8Array): boolean {
+  try {
+    return simIsValid(value);
+  } catch {
+    return false;
+  }
 }
 
 function validValue(rng: Rng): Uint8Array {
@@ -160,6 +214,8 @@ interface Event {
   readonly node: number;
   readonly from?: number;
   readonly bytes?: Uint8Array;
+  /** A message the codec cannot carry (a QC listing one signer twice), handed over as an object. */
+  readonly msg?: ConsensusMsg;
 }
 
 /** Binary min-heap on (at, seq): deterministic order for equal times. */
@@ -222,14 +278,25 @@ export function runScenario(opts: SimOptions): SimResult {
   }
   const faulty = faults ? rng.int(f + 1) : 0;
   const nByz = faults ? rng.int(faulty + 1) : 0;
+  // Behaviours added later draw from their own stream, so every older seed still replays the same scenario.
+  const adv = new Rng(seed ^ 0xa5a5a5a5);
   const byzantine = new Map<number, Set<Behaviour>>();
   for (const i of order.slice(0, nByz)) {
     const b = new Set<Behaviour>();
-    for (const x of BEHAVIOURS) if (rng.chance(x === "silent" ? 0.1 : 0.5)) b.add(x);
+    for (const x of BEHAVIOURS) {
+      const r = x === "forgeQc" || x === "otherInstances" ? adv : rng;
+      if (r.chance(x === "silent" ? 0.1 : 0.5)) b.add(x);
+    }
     if (b.size === 0) b.add("equivocate");
     byzantine.set(i, b);
   }
   const deadForGood = new Set(order.slice(nByz, faulty));
+  if (opts.byzantine) {
+    // A targeted test: f members, all with exactly these behaviours; the rest of the plan stays random.
+    byzantine.clear();
+    deadForGood.clear();
+    for (const i of order.slice(0, f)) byzantine.set(i, new Set(opts.byzantine));
+  }
   const gst = faults ? rng.int(20_000) : 0;
   const dropP = faults ? rng.float() * 0.3 : 0;
   const dupP = faults ? rng.float() * 0.1 : 0;
@@ -240,9 +307,16 @@ export function runScenario(opts: SimOptions): SimResult {
   const healAt = rng.int(gst + 1);
   const startSkew = order.map(() => rng.int(faults ? 300 : 20));
 
+  const trace = opts.trace;
+  trace?.(
+    `n=${n} f=${f} byzantine=${JSON.stringify([...byzantine].map(([i, b]) => [i, [...b]]))} dead=${[...deadForGood]} ` +
+      `gst=${gst} drop=${dropP.toFixed(2)} partition=${partition} healAt=${healAt} skew=${startSkew}`,
+  );
   const values = order.map(() => validValue(rng));
   if (rng.chance(0.3)) for (let i = 1; i < n; i++) values[i] = values[0]!; // nodes often see the same data
   const proposed = new Set<string>(); // every value anyone put in a PREPARE
+  const validProposedHashes = new Set<string>(); // hashes of those that pass the predicate
+  const honestVotes = new Map<string, string>(); // "node:view:phase" → value hash: an honest member votes once
   const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
   const persisted: (SafetyState | undefined)[] = order.map(() => undefined);
@@ -299,7 +373,10 @@ export function runScenario(opts: SimOptions): SimResult {
 
   const sendOut = (i: number, to: number | "all", msg: ConsensusMsg, now: number) => {
     const bytes = encodeMsg(msg);
-    if (msg.type === MsgType.prepare) proposed.add(hex(msg.value!));
+    if (msg.type === MsgType.prepare) {
+      proposed.add(hex(msg.value!));
+      if (simIsValidNoThrow(msg.value!)) validProposedHashes.add(hex(valueHash(msg.value!)));
+    }
     if (to === "all") for (let j = 0; j < n; j++) transmit(i, j, bytes, now);
     else transmit(i, to, bytes, now);
   };
@@ -311,7 +388,17 @@ export function runScenario(opts: SimOptions): SimResult {
       let m = msg;
       if (b.has("equivocate") && msg.type === MsgType.prepare) {
         const choice = rng.int(3);
-        const value = choice === 0 ? msg.value! : choice === 1 ? validValue(rng) : invalidValue(rng);
+        const bad = choice === 2 ? adv.int(3) : 0;
+        const value =
+          choice === 0
+            ? msg.value!
+            : choice === 1
+              ? validValue(rng)
+              : bad === 0
+                ? invalidValue(rng)
+                : bad === 1
+                  ? new Uint8Array(0)
+                  : Uint8Array.of(UNPARSEABLE, ...adv.bytes(8));
         m = resign(i, { ...msg, value });
       } else if (b.has("conflictingVotes") && msg.type === MsgType.vote && rng.chance(0.7)) {
         const other = rng.chance(0.5) ? valueHash(validValue(rng)) : rng.bytes(32);
@@ -328,10 +415,54 @@ export function runScenario(opts: SimOptions): SimResult {
       for (let k = 0; k < 1 + rng.int(4) && base.length > 0; k++) base[rng.int(base.length)]! ^= 1 << rng.int(8);
       transmit(i, j, rng.chance(0.2) ? base.subarray(0, rng.int(base.length + 1)) : base, now);
     }
+    if (b.has("forgeQc")) forgeQc(i, msg.view, now);
+    if (b.has("otherInstances")) {
+      for (let k = 0; k < 3; k++) {
+        const other: InstanceId = adv.chance(0.5)
+          ? { ...instance, slot: instance.slot + 1n + BigInt(adv.int(1000)) }
+          : { committeeId: adv.bytes(32), dutyKind: instance.dutyKind, slot: instance.slot };
+        const m = resign(i, { type: MsgType.newView, instance: other, view: 1 + adv.int(3), sender: i });
+        sideSend(i, adv.int(n), m, encodeMsg(m), now);
+      }
+    }
     if (b.has("viewSpam")) {
       const m = resign(i, { type: MsgType.newView, instance, view: msg.view + 1 + rng.int(100), sender: i });
       sendOut(i, "all", m, now);
     }
+  };
+
+  /**
+   * A QC for a value nobody validly proposed, "signed" by byzantine member i alone: its signature repeated under
+   * quorum distinct-looking indices. Out-of-committee indices go over the wire; a repeated index cannot be encoded
+   * (the signer bitmap), so that one is handed over as an object, as a buggy or hostile codec might.
+   */
+  const forgeQc = (i: number, view: number, now: number) => {
+    const quorum = n - f;
+    const value = adv.chance(0.5) ? invalidValue(adv) : validValue(adv);
+    const phase = (1 + adv.int(3)) as Phase;
+    const hash = valueHash(value);
+    const sig = signers[i]!.sign(voteDigest(instance, phase, view, hash));
+    const duplicate = adv.chance(0.5);
+    const signersOf = duplicate
+      ? Array.from({ length: quorum }, () => i)
+      : [i, ...Array.from({ length: quorum - 1 }, (_, k) => n + k)].filter((s) => s < 13); // the codec carries member indices 0..12
+    const qc: QuorumCert = { phase, view, valueHash: hash, signers: signersOf, signatures: signersOf.map(() => sig) };
+    const type =
+      phase === Phase.commit ? MsgType.decide : phase === Phase.preCommit ? MsgType.commit : MsgType.preCommit;
+    const body = { type, instance, view, sender: i, justify: qc, value };
+    const m = duplicate ? { ...body, signature: sig } : resign(i, body);
+    if (duplicate) sideSend(i, adv.int(n), m, undefined, now);
+    else if (signersOf.length === quorum) sideSend(i, adv.int(n), m, encodeMsg(m), now);
+  };
+
+  /** Delivery of the newer behaviours' messages: own random stream, no loss, post-GST delay. */
+  const sideSend = (i: number, to: number, m: ConsensusMsg, bytes: Uint8Array | undefined, now: number) => {
+    if (to === i) return;
+    messages++;
+    const at = now + 1 + adv.int(maxDelayPost);
+    schedule(
+      bytes ? { at, kind: "deliver", node: to, from: i, bytes } : { at, kind: "deliver", node: to, from: i, msg: m },
+    );
   };
 
   const handleOutputs = (i: number, outs: Output[], now: number) => {
@@ -339,6 +470,14 @@ export function runScenario(opts: SimOptions): SimResult {
       switch (o.kind) {
         case "send":
         case "broadcast": {
+          if (o.msg.type === MsgType.vote && honest[i] && !failure) {
+            const key = `${i}:${o.msg.view}:${o.msg.vote!.phase}`;
+            const h = hex(o.msg.vote!.valueHash);
+            if (honestVotes.has(key)) failure = `equivocation: honest node ${i} voted twice in view ${o.msg.view}`;
+            honestVotes.set(key, h);
+            if (!validProposedHashes.has(h))
+              failure = `validity: honest node ${i} voted for a value nobody validly proposed (view ${o.msg.view})`;
+          }
           const to = o.kind === "send" ? o.to : "all";
           const b = byzantine.get(i);
           if (b) byzantineOut(i, b, to, o.msg, now);
@@ -385,6 +524,18 @@ export function runScenario(opts: SimOptions): SimResult {
     const i = e.node;
     const node = nodes[i]!;
     if (e.at > startSkew[i]! + DEADLINE_MS + 1) break;
+    if (trace) {
+      let what = "";
+      if (e.kind === "deliver") {
+        try {
+          const m = e.msg ?? decodeMsg(e.bytes!);
+          what = ` ${m.sender}→${i} type=${m.type} v=${m.view}${m.vote ? ` phase=${m.vote.phase}` : ""}${m.justify ? ` qc=${m.justify.phase}@${m.justify.view}` : ""}`;
+        } catch {
+          what = " garbage";
+        }
+      }
+      trace(`${e.at} ${e.kind} node=${i} up=${up[i]} view=${nodes[i]!.currentView}${what}`);
+    }
     switch (e.kind) {
       case "start":
         if (!up[i]) break; // down at its start: it starts when it restarts
@@ -412,13 +563,14 @@ export function runScenario(opts: SimOptions): SimResult {
         if (!up[i]) break; // a message to a down node is lost
         if (!started[i]) {
           // Like the engine in production: messages for a duty not yet started wait (bounded) until it starts.
-          if (early[i]!.length < 4 * n) early[i]!.push(e);
+          // Each sender has its own quota, as in the engine: a flooding member cannot crowd out honest ones.
+          if (early[i]!.filter((x) => x.from === e.from).length < 8) early[i]!.push(e);
           break;
         }
-        if (byzantine.has(i) && seen[i]!.length < 64) seen[i]!.push(e.bytes!);
+        if (byzantine.has(i) && e.bytes && seen[i]!.length < 64) seen[i]!.push(e.bytes);
         let msg: ConsensusMsg;
         try {
-          msg = decodeMsg(e.bytes!);
+          msg = e.msg ?? decodeMsg(e.bytes!);
         } catch (err) {
           if (!(err instanceof CodecError)) {
             failure = `codec threw a non-CodecError: ${String(err)}`;
@@ -455,6 +607,9 @@ export function runScenario(opts: SimOptions): SimResult {
     viewsUsed = Math.max(viewsUsed, nodes[i]!.currentView);
     lastDecide = Math.max(lastDecide, decidedAt[i]!);
   }
+  const refused: Partial<Record<Rejection, number>> = {};
+  for (let i = 0; i < n; i++)
+    if (honest[i]) for (const [why, c] of nodes[i]!.rejected) refused[why] = (refused[why] ?? 0) + c;
   // Agreement also among honest nodes when termination failed: never two different honest decisions.
   const honestDecisions = decisions.filter((d, i) => d && honest[i]) as Uint8Array[];
   if (honestDecisions.some((d) => !bytesEqual(d, honestDecisions[0]!))) failure = "agreement: honest decisions differ";
@@ -469,7 +624,8 @@ export function runScenario(opts: SimOptions): SimResult {
     decideTimeMs: lastDecide,
     messages,
     garbageRefused,
-    byzantine: nByz,
+    byzantine: byzantine.size,
+    refused,
     crashed: deadForGood.size,
   };
 }

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { percentile, runScenario, type SimResult, scenarioSeed } from "./consensus/simulator.js";
-import { COMMITTEE_SIZES } from "./consensus/types.js";
+import { COMMITTEE_SIZES } from "../src/consensus/types.js";
+import { percentile, runScenario, type SimResult, scenarioSeed } from "./simulator.js";
 
 const { values: args } = parseArgs({
   options: {
