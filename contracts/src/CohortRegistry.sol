@@ -30,6 +30,16 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
 
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_NAME_LENGTH = 64;
+    /// A config change waits this long after it is proposed, so owners can react (top up, withdraw, leave) before, say,
+    /// a larger runway makes their committees liquidatable.
+    uint256 public constant CONFIG_TIMELOCK = 2 days;
+    /// Bounds on governance parameters: no value inside them can overflow fee arithmetic or lock operators out.
+    uint256 private constant MAX_OPERATOR_FEE_BOUND = 1e21;
+    uint256 private constant MAX_FEE_TIMELOCK = 30 days;
+    uint256 private constant MAX_FEE_EXECUTION_WINDOW = 30 days;
+    uint256 private constant MAX_LIQUIDATION_RUNWAY = 1_000_000;
+    uint256 private constant MAX_MIN_COLLATERAL = 1e24;
+    uint256 private constant MAX_VALIDATORS_PER_OPERATOR_BOUND = 100_000;
     /// Bounds on the multiaddrs an operator publishes. The contract only bounds their size: nodes parse them and skip
     /// what they cannot dial, so garbage costs its publisher only.
     uint256 private constant MAX_ENDPOINTS = 4;
@@ -42,6 +52,9 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
     IERC20 public immutable token;
 
     CohortConfig private _config;
+    CohortConfig private _pendingConfig;
+    /// When the pending config may be executed; 0 when none is pending.
+    uint64 public pendingConfigExecutableAt;
 
     /// Last operator id handed out; ids start at 1.
     uint64 public operatorCount;
@@ -90,12 +103,38 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         return _config;
     }
 
-    function setConfig(CohortConfig calldata config_) external onlyOwner {
+    /// @notice Announce a config change; it can be executed after CONFIG_TIMELOCK. A new proposal replaces the pending
+    /// one (and restarts the timelock).
+    function proposeConfig(CohortConfig calldata config_) external onlyOwner {
         _checkConfig(config_);
+        _pendingConfig = config_;
+        uint64 executableAt = uint64(block.timestamp + CONFIG_TIMELOCK);
+        pendingConfigExecutableAt = executableAt;
+        emit ConfigProposed(config_, executableAt);
+    }
+
+    function executeConfig() external onlyOwner {
+        uint64 executableAt = pendingConfigExecutableAt;
+        if (executableAt == 0) revert NoConfigProposed();
+        if (block.timestamp < executableAt) revert ConfigTimelockNotElapsed(executableAt);
+        CohortConfig memory next = _pendingConfig;
+        delete _pendingConfig;
+        pendingConfigExecutableAt = 0;
         // Fees accrued so far are owed at the old network fee.
         _settleNetwork();
-        _config = config_;
-        emit ConfigUpdated(config_);
+        _config = next;
+        emit ConfigUpdated(next);
+    }
+
+    function cancelConfig() external onlyOwner {
+        if (pendingConfigExecutableAt == 0) revert NoConfigProposed();
+        delete _pendingConfig;
+        pendingConfigExecutableAt = 0;
+        emit ConfigProposalCancelled();
+    }
+
+    function pendingConfig() external view returns (CohortConfig memory) {
+        return _pendingConfig;
     }
 
     function setOperatorVerified(uint64 operatorId, bool verified) external onlyOwner {
@@ -506,6 +545,17 @@ contract CohortRegistry is ICohortRegistry, Ownable2Step {
         if (c.feeExecutionWindow == 0) revert FeeExecutionWindowZero();
         if (c.maxFeeIncreaseBps > BPS) revert MaxFeeIncreaseTooLarge(BPS);
         if (c.maxValidatorsPerOperator == 0) revert MaxValidatorsPerOperatorZero();
+        _bound("maxOperatorFee", c.maxOperatorFee, MAX_OPERATOR_FEE_BOUND);
+        _bound("networkFee", c.networkFee, c.maxOperatorFee);
+        _bound("feeDeclareTimelock", c.feeDeclareTimelock, MAX_FEE_TIMELOCK);
+        _bound("feeExecutionWindow", c.feeExecutionWindow, MAX_FEE_EXECUTION_WINDOW);
+        _bound("liquidationRunway", c.liquidationRunway, MAX_LIQUIDATION_RUNWAY);
+        _bound("minCollateral", c.minCollateral, MAX_MIN_COLLATERAL);
+        _bound("maxValidatorsPerOperator", c.maxValidatorsPerOperator, MAX_VALIDATORS_PER_OPERATOR_BOUND);
+    }
+
+    function _bound(string memory parameter, uint256 value, uint256 max) private pure {
+        if (value > max) revert ConfigParameterTooLarge(parameter, max);
     }
 
     function _activeOperator(uint64 operatorId) private view returns (Operator storage op) {

@@ -8,6 +8,8 @@ import {CohortConfig} from "./CohortTypes.sol";
 interface ICohortRegistry {
     // ─── governance ───
     event ConfigUpdated(CohortConfig config);
+    event ConfigProposed(CohortConfig config, uint64 executableAt);
+    event ConfigProposalCancelled();
     event OperatorVerified(uint64 indexed operatorId, bool verified);
     event NetworkEarningsWithdrawn(address indexed to, uint256 amount);
     event PoolOracleUpdated(address oracle);
@@ -60,6 +62,10 @@ interface ICohortRegistry {
     error FeeExecutionWindowZero();
     error MaxFeeIncreaseTooLarge(uint256 maxBps);
     error MaxValidatorsPerOperatorZero();
+    /// `parameter` is above its bound `max` (the network fee's bound is the config's maxOperatorFee).
+    error ConfigParameterTooLarge(string parameter, uint256 max);
+    error NoConfigProposed();
+    error ConfigTimelockNotElapsed(uint64 executableAt);
 
     // ─── errors: operators ───
     error OperatorNotFound(uint64 operatorId);

@@ -242,6 +242,14 @@ export function encryptionKey(): Hex {
   return `0x${(0xeeeen * 10n ** 20n + BigInt(identityCounter)).toString(16).padStart(64, "0")}`;
 }
 
+/** A config change through the governance timelock: propose, let CONFIG_TIMELOCK pass, execute. */
+export async function changeConfig(cohort: Cohort, config: CohortConfig): Promise<TransactionReceipt> {
+  await cohort.send(cohort.governance, "proposeConfig", [config]);
+  const timelock = await cohort.read<bigint>("CONFIG_TIMELOCK");
+  await cohort.testClient.increaseTime({ seconds: Number(timelock) });
+  return cohort.send(cohort.governance, "executeConfig", []);
+}
+
 /** Registers `count` operators owned by `owner` (fee `fee`) and returns their ids. */
 export async function registerOperators(cohort: Cohort, owner: Actor, count: number, fee = 10n): Promise<bigint[]> {
   const ids: bigint[] = [];

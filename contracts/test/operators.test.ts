@@ -4,6 +4,7 @@ import { cohortRegistryAbi } from "../../sdk/src/abi/index.js";
 import {
   type Actor,
   type Cohort,
+  changeConfig,
   encryptionKey,
   identityKey,
   identityProof,
@@ -428,7 +429,7 @@ describe("operator earnings and leaving", () => {
   });
 
   it("enforces the governance cap on validators per operator", async () => {
-    await cohort.send(cohort.governance, "setConfig", [{ ...testConfig, maxValidatorsPerOperator: 2n }]);
+    await changeConfig(cohort, { ...testConfig, maxValidatorsPerOperator: 2n });
     const ids = await registerOperators(cohort, alice, 4);
     await registerValidatorOn(ids);
     await registerValidatorOn(ids);

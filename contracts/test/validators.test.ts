@@ -2,7 +2,7 @@ import { ownershipMessage } from "@cohort/sdk";
 import { bytesToHex, type Hex, keccak256, parseEventLogs } from "viem";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cohortRegistryAbi } from "../../sdk/src/abi/index.js";
-import { type Actor, type Cohort, registerOperators, setupCohort, testConfig } from "./harness.js";
+import { type Actor, type Cohort, changeConfig, registerOperators, setupCohort, testConfig } from "./harness.js";
 import { fakePayload, patchByte, payloadLength, randomPublicKey, signedPayload } from "./payload.js";
 
 let cohort: Cohort;
@@ -162,7 +162,7 @@ describe("registerValidator", () => {
   });
 
   it("requires collateral for the runway and the minimum", async () => {
-    await cohort.send(cohort.governance, "setConfig", [{ ...testConfig, liquidationRunway: 50n }]);
+    await changeConfig(cohort, { ...testConfig, liquidationRunway: 50n });
     expect((4n * FEE + testConfig.networkFee) * 50n).toBeLessThan(testConfig.minCollateral);
     const publicKey = randomPublicKey();
     const args = (amount: bigint) => [publicKey, ids, signedPayload(publicKey, 4, staker, 0n), 0n, amount];
@@ -173,7 +173,7 @@ describe("registerValidator", () => {
       "InsufficientCollateral",
       [testConfig.minCollateral, testConfig.minCollateral - 1n],
     );
-    await cohort.send(cohort.governance, "setConfig", [{ ...testConfig, liquidationRunway: 10_000n }]);
+    await changeConfig(cohort, { ...testConfig, liquidationRunway: 10_000n });
     const runwayCost = (4n * FEE + testConfig.networkFee) * 10_000n;
     expect(await cohort.read("requiredCollateral", [ids, 1n])).toBe(runwayCost);
     await cohort.expectRevert(staker, "registerValidator", args(runwayCost - 1n), "InsufficientCollateral", [
@@ -291,7 +291,7 @@ describe("bulkRegisterValidators", () => {
   });
 
   it("checks operator capacity for the whole batch", async () => {
-    await cohort.send(cohort.governance, "setConfig", [{ ...testConfig, maxValidatorsPerOperator: 2n }]);
+    await changeConfig(cohort, { ...testConfig, maxValidatorsPerOperator: 2n });
     const pks = [randomPublicKey(), randomPublicKey(), randomPublicKey()];
     await cohort.expectRevert(
       staker,

@@ -2630,6 +2630,33 @@ export const cohortRegistryAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "parameter",
+        "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "ConfigParameterTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "executableAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ConfigTimelockNotElapsed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EmptyBatch",
     "type": "error"
@@ -2836,6 +2863,11 @@ export const cohortRegistryAbi = [
   {
     "inputs": [],
     "name": "MaxValidatorsPerOperatorZero",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoConfigProposed",
     "type": "error"
   },
   {
@@ -3197,6 +3229,73 @@ export const cohortRegistryAbi = [
       }
     ],
     "name": "CommitteeWithdrawn",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [],
+    "name": "ConfigProposalCancelled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "networkFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxOperatorFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFeeIncreaseBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "feeDeclareTimelock",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "feeExecutionWindow",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "liquidationRunway",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minCollateral",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxValidatorsPerOperator",
+            "type": "uint256"
+          }
+        ],
+        "indexed": false,
+        "internalType": "struct CohortConfig",
+        "name": "config",
+        "type": "tuple"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "executableAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ConfigProposed",
     "type": "event"
   },
   {
@@ -3714,6 +3813,19 @@ export const cohortRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "CONFIG_TIMELOCK",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "acceptOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
@@ -3774,6 +3886,13 @@ export const cohortRegistryAbi = [
       }
     ],
     "name": "bulkRegisterValidators",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "cancelConfig",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3968,6 +4087,13 @@ export const cohortRegistryAbi = [
       }
     ],
     "name": "deposit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "executeConfig",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4471,6 +4597,74 @@ export const cohortRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "pendingConfig",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "networkFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxOperatorFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFeeIncreaseBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "feeDeclareTimelock",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "feeExecutionWindow",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "liquidationRunway",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minCollateral",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxValidatorsPerOperator",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct CohortConfig",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "pendingConfigExecutableAt",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "pendingOwner",
     "outputs": [
       {
@@ -4493,6 +4687,61 @@ export const cohortRegistryAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "networkFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxOperatorFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxFeeIncreaseBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "feeDeclareTimelock",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "feeExecutionWindow",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "liquidationRunway",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minCollateral",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxValidatorsPerOperator",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct CohortConfig",
+        "name": "config_",
+        "type": "tuple"
+      }
+    ],
+    "name": "proposeConfig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -4668,61 +4917,6 @@ export const cohortRegistryAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "components": [
-          {
-            "internalType": "uint256",
-            "name": "networkFee",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "maxOperatorFee",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "maxFeeIncreaseBps",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "feeDeclareTimelock",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "feeExecutionWindow",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "liquidationRunway",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "minCollateral",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "maxValidatorsPerOperator",
-            "type": "uint256"
-          }
-        ],
-        "internalType": "struct CohortConfig",
-        "name": "config_",
-        "type": "tuple"
-      }
-    ],
-    "name": "setConfig",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
