@@ -23,14 +23,16 @@ describe("startDevnet", () => {
     await devnet?.stop();
   });
 
-  it("deploys and registers 4 operators whose keys match their secret files", async () => {
+  it("deploys and registers the demo operators, whose keys match their secret files", async () => {
     const client = createPublicClient({ transport: http(devnet.rpcUrl) });
     const written = JSON.parse(await readFile(join(dir, "deployment.json"), "utf8")) as DevnetDeployment;
     expect(written).toEqual(devnet.deployment);
     expect(written.chainId).toBe(31337);
     expect(
       await client.readContract({ address: written.registry, abi: cohortRegistryAbi, functionName: "operatorCount" }),
-    ).toBe(4n);
+    ).toBe(BigInt(written.operators.length));
+    // Enough for a 4-member committee; the devnet may run more operators than a committee has members.
+    expect(written.operators.length).toBeGreaterThanOrEqual(4);
 
     for (const op of written.operators) {
       const onChain = await client.readContract({
@@ -60,7 +62,7 @@ describe("startDevnet", () => {
       expect(bytesToHex(secp256k1.getPublicKey(hexToBytes(keys.identitySecretKey), true))).toBe(onChain.identityKey);
       expect(bytesToHex(x25519.getPublicKey(hexToBytes(keys.encryptionSecretKey)))).toBe(onChain.encryptionKey);
     }
-    expect(new Set(written.operators.map((o) => o.identityPublicKey)).size).toBe(4);
+    expect(new Set(written.operators.map((o) => o.identityPublicKey)).size).toBe(written.operators.length);
   });
 
   it("funds the test accounts with fee token", async () => {
