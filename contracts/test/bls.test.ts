@@ -8,7 +8,18 @@ import { ETH_BLS_DST } from "@cohort/sdk";
 import { expand_message_xmd } from "@noble/curves/abstract/hash-to-curve.js";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { type Abi, type Address, bytesToHex, concatHex, createWalletClient, type Hex, http, numberToHex } from "viem";
+import {
+  type Abi,
+  type Address,
+  bytesToHex,
+  concatHex,
+  createWalletClient,
+  encodeFunctionData,
+  type Hex,
+  hexToBytes,
+  http,
+  numberToHex,
+} from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readArtifact } from "../scripts/build.js";
 import { type Cohort, setupCohort } from "./harness.js";
@@ -79,5 +90,26 @@ describe("BlsSignature against @noble/curves", () => {
     expect(await call("decompressG1", [`0x8${"0".repeat(94)}1` as Hex])).toEqual([false, "0x"]);
     // Without the compression flag.
     expect(await call("decompressG1", [`0x00${"11".repeat(47)}` as Hex])).toEqual([false, "0x"]);
+  });
+
+  it("verifies a noble signature, and prints what each step costs", async () => {
+    const L = bls12_381.longSignatures;
+    const secret = bls12_381.utils.randomSecretKey();
+    const message = bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+    const pk = bytesToHex(L.getPublicKey(secret).toBytes());
+    const sig = bytesToHex(L.Signature.toBytes(L.sign(L.hash(hexToBytes(message), ETH_BLS_DST), secret)));
+    expect(await call("verify", [pk, sig, message])).toBe(true);
+    expect(await call("verify", [pk, sig, bytesToHex(new Uint8Array(32))])).toBe(false);
+    const steps = [
+      ["verify", [pk, sig, message]],
+      ["decompressG1", [pk]],
+      ["decompressG2", [sig]],
+      ["hashToG2", [message]],
+    ] as const;
+    for (const [functionName, args] of steps) {
+      const data = encodeFunctionData({ abi, functionName, args } as never);
+      const gas = await cohort.client.estimateGas({ to: bls, data, account: cohort.governance.address });
+      console.info(`gas: BlsSignature.${functionName} = ${gas - 21_000n} (estimate, without the 21,000 base)`);
+    }
   });
 });
