@@ -34,8 +34,13 @@ export interface PoolConfig {
   initiatorBond: bigint;
   minVerifiedOperators: bigint;
   oracleQuorum: bigint;
+  oracleQuorumBps: bigint;
   initiatorCommissionBps: bigint;
   minPerformanceBps: bigint;
+  maxAprBps: bigint;
+  maxInstantLossBps: bigint;
+  lossDelay: bigint;
+  exitRequestContract: `0x${string}`;
 }
 
 const ETHER = 10n ** 18n;
@@ -44,8 +49,16 @@ export const defaultPoolConfig: PoolConfig = {
   minDeposit: ETHER / 10n,
   initiatorBond: 4n * ETHER,
   minVerifiedOperators: 0n,
-  // Three of a committee's four nodes must agree, like the 3-of-4 signing threshold.
-  oracleQuorum: 3n,
+  // Never fewer than five votes (more than one committee) and two thirds of the eligible reporters.
+  oracleQuorum: 5n,
+  oracleQuorumBps: 6_666n,
   initiatorCommissionBps: 1_000n,
   minPerformanceBps: 8_000n,
+  // Lido's annual balance increase limit.
+  maxAprBps: 1_000n,
+  // A report losing more than 5% of the covered validators' value waits a day.
+  maxInstantLossBps: 500n,
+  lossDelay: 24n * 3600n,
+  // EIP-7002's predeploy (mainnet since Prague); a chain without it (anvil) passes the zero address.
+  exitRequestContract: "0x00000961Ef480Eb55e80D19ad83579A64c007002",
 };

@@ -36,6 +36,16 @@ export interface DeployOptions {
   poolParams?: Partial<PoolConfig>;
   /** An existing beacon deposit contract (a real network's); by default the official one is deployed here. */
   depositContract?: Address;
+  /**
+   * The beacon chain's clock, which the oracle checks report epochs against. Defaults to a chain whose genesis is the
+   * latest block's time, with mainnet's 12-second slots and 32-slot epochs.
+   */
+  beaconClock?: BeaconClock;
+}
+
+export interface BeaconClock {
+  genesisTime: bigint;
+  secondsPerEpoch: bigint;
 }
 
 export interface Deployment {
@@ -54,6 +64,8 @@ export interface Deployment {
   oracle: Address;
   depositContract: Address;
   poolConfig: PoolConfig;
+  /** The oracle's beacon clock. */
+  beaconClock: BeaconClock;
   /**
    * Whether the registry already accepts the oracle's `deactivateOperator`. Only when the deployer is governance;
    * otherwise governance must call `registry.setPoolOracle(oracle)`.
@@ -124,6 +136,10 @@ export async function deployCohort(options: DeployOptions): Promise<Deployment> 
   );
 
   const poolConfig: PoolConfig = { ...defaultPoolConfig, ...options.poolParams };
+  // A chain without the EIP-7002 predeploy (anvil) gets exits signalled by event only, not calls into an empty account.
+  if (!(await client.getCode({ address: poolConfig.exitRequestContract }))) {
+    poolConfig.exitRequestContract = "0x0000000000000000000000000000000000000000";
+  }
   const depositContract = options.depositContract
     ? getAddress(options.depositContract)
     : (await deployContract(wallet, client, account, "DepositContract", [])).address;
@@ -145,10 +161,16 @@ export async function deployCohort(options: DeployOptions): Promise<Deployment> 
     registry.address,
     oracleAt,
   ]);
+  const beaconClock = options.beaconClock ?? {
+    genesisTime: (await client.getBlock()).timestamp,
+    secondsPerEpoch: 12n * 32n,
+  };
   const oracle = await deployContract(wallet, client, account, "CohortOracle", [
     pool.address,
     miniPools.address,
     registry.address,
+    beaconClock.genesisTime,
+    beaconClock.secondsPerEpoch,
   ]);
   if (miniPools.address !== miniPoolsAt || oracle.address !== oracleAt) {
     throw new Error("pool contracts landed at unexpected addresses: was another transaction sent from the deployer?");
@@ -186,6 +208,7 @@ export async function deployCohort(options: DeployOptions): Promise<Deployment> 
     oracle: oracle.address,
     depositContract,
     poolConfig,
+    beaconClock,
     poolOracleLinked,
   };
 }

@@ -31,7 +31,7 @@ describe("official deposit contract", () => {
   it("accepts a 32 ETH deposit with the sdk's deposit_data_root, logs it and moves the deposit root", async () => {
     const [staker] = system.stakers;
     const withdrawalAddress = staker!.address;
-    const { pubkey, signature, root } = makeDkgResult(withdrawalAddress);
+    const { pubkey, signature, root } = makeDkgResult(withdrawalAddress, FULL_DEPOSIT_GWEI);
     // Recomputed here from the fields, not taken from the helper, so this checks the sdk against the contract.
     const credentials = executionWithdrawalCredentials(withdrawalAddress);
     const sdkRoot = depositDataRoot(
@@ -65,7 +65,7 @@ describe("official deposit contract", () => {
 
   it("rejects a deposit whose root does not match its data", async () => {
     const [staker] = system.stakers;
-    const { pubkey, signature, root } = makeDkgResult(staker!.address);
+    const { pubkey, signature, root } = makeDkgResult(staker!.address, FULL_DEPOSIT_GWEI);
     // Right root, but for other credentials than the ones sent.
     const other = bytesToHex(executionWithdrawalCredentials(system.addresses.pool));
     const error = await system.cohort.client

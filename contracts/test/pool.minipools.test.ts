@@ -1,11 +1,28 @@
-/** CohortMiniPools: creation rules, DKG confirmation by the committee's identity addresses, retry, funding. */
+/**
+ * CohortMiniPools: creation rules (opt-in), DKG confirmation by the committee's identity addresses, retry, the
+ * pre-deposit, verification and funding.
+ */
 import { bytesToHex, type Hex, parseEventLogs } from "viem";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cohortMiniPoolsAbi, depositContractAbi } from "../../sdk/src/abi/index.js";
 import { ETHER, type PoolOperator, type PoolSystem, randomHex, setupPoolSystem } from "./poolFixture.js";
 
 const BOND = 4n * ETHER;
-const State = { AwaitingDkg: 0, Ready: 1, Active: 2, Failed: 3, Exited: 4, Cancelled: 5 } as const;
+const State = {
+  AwaitingDkg: 0,
+  Ready: 1,
+  Active: 2,
+  Failed: 3,
+  Exited: 4,
+  Cancelled: 5,
+  PendingVerification: 6,
+  Exiting: 7,
+} as const;
+const littleEndianGwei = (gwei: bigint) => {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, gwei, true);
+  return bytesToHex(bytes);
+};
 
 let system: PoolSystem;
 let ops: PoolOperator[];
@@ -80,9 +97,28 @@ describe("createMiniPool", () => {
     );
   });
 
+  it("names only operators that opted in; only an operator's owner opts it in or out", async () => {
+    const other = ops[4]!;
+    await system.expectRevert(
+      initiator(),
+      "miniPools",
+      "setAcceptsMiniPools",
+      [other.id, false],
+      other.owner.address === initiator().address ? "OperatorNotOptedIn" : "NotOperatorOwner",
+      [other.id],
+    );
+    await system.send(ops[1]!.owner, "miniPools", "setAcceptsMiniPools", [ids[1], false]);
+    await system.expectRevert(initiator(), "miniPools", "createMiniPool", [ids], "OperatorNotOptedIn", [ids[1]], BOND);
+    await system.send(ops[1]!.owner, "miniPools", "setAcceptsMiniPools", [ids[1], true]);
+    await create();
+  });
+
   it("enforces governance's minimum of verified operators", async () => {
     const config = await system.read("pool", "poolConfig");
-    await system.send(system.cohort.governance, "pool", "setPoolConfig", [{ ...config, minVerifiedOperators: 2n }]);
+    await system.send(system.cohort.governance, "pool", "proposePoolConfig", [{ ...config, minVerifiedOperators: 2n }]);
+    await system.cohort.testClient.increaseTime({ seconds: 2 * 24 * 3600 });
+    await system.cohort.testClient.mine({ blocks: 1 });
+    await system.send(system.stakers[0]!, "pool", "executePoolConfig", []);
     await system.expectRevert(
       initiator(),
       "miniPools",
@@ -99,9 +135,10 @@ describe("createMiniPool", () => {
 });
 
 describe("confirmDkg", () => {
-  it("becomes Ready when all four members confirm the same result, FIFO in the ready queue", async () => {
+  it("pre-deposits 1 ETH of the bond when all four confirm, and is Ready (queued FIFO) only once verified", async () => {
     await create();
     const result = system.dkgResult();
+    const depositBefore = await system.ethBalance(system.addresses.deposit);
     for (const [i, member] of committee.entries()) {
       const receipt = await confirm(member, 0n, result);
       const logs = parseEventLogs({ abi: cohortMiniPoolsAbi, logs: receipt.logs });
@@ -112,12 +149,20 @@ describe("confirmDkg", () => {
     }
     const m = await system.read("miniPools", "miniPool", [0n]);
     expect(m).toMatchObject({
-      state: State.Ready,
+      state: State.PendingVerification,
       validatorPubkey: result.pubkey,
       depositSignature: result.signature,
       depositDataRoot: result.root,
       confirmations: 0x0f,
     });
+    expect(await system.ethBalance(system.addresses.deposit)).toBe(depositBefore + ETHER);
+    expect(await system.read("pool", "bondsHeld")).toBe(BOND - ETHER);
+    expect(await system.read("miniPools", "PRE_DEPOSIT")).toBe(ETHER);
+    expect(await system.read("miniPools", "readyQueue")).toEqual([]);
+    // No eligible reporters yet (nothing funded): governance verifies; once reporters exist it may not.
+    await system.expectRevert(system.stakers[0]!, "oracle", "verifyByGovernance", [0n], "OnlyGovernance");
+    await system.send(system.cohort.governance, "oracle", "verifyByGovernance", [0n]);
+    expect(await system.read("miniPools", "miniPool", [0n])).toMatchObject({ state: State.Ready });
     expect(await system.read("miniPools", "readyQueue")).toEqual([0n]);
   });
 
@@ -209,7 +254,7 @@ describe("confirmDkg", () => {
 
     for (const member of committee) await confirm(member, 0n, other);
     expect(await system.read("miniPools", "miniPool", [0n])).toMatchObject({
-      state: State.Ready,
+      state: State.PendingVerification,
       validatorPubkey: other.pubkey,
     });
   });
@@ -246,8 +291,10 @@ describe("confirmDkg", () => {
 });
 
 describe("funding", () => {
-  it("28 ETH deposited in pieces funds the oldest Ready mini-pool with 32 ETH through the deposit contract", async () => {
+  it("28 ETH deposited in pieces tops the oldest verified mini-pool up to 32 ETH through the deposit contract", async () => {
     const { result } = await system.readyMiniPool(committee);
+    await system.expectRevert(system.stakers[0]!, "miniPools", "fundNext", [], "NoMiniPoolReady");
+    await system.verify(0n);
     await system.expectRevert(system.stakers[0]!, "miniPools", "fundNext", [], "InsufficientPoolEth", [
       28n * ETHER,
       0n,
@@ -263,7 +310,7 @@ describe("funding", () => {
 
     const depositBefore = await system.ethBalance(system.addresses.deposit);
     const receipt = await system.send(system.stakers[0]!, "miniPools", "fundNext", []);
-    expect(await system.ethBalance(system.addresses.deposit)).toBe(depositBefore + 32n * ETHER);
+    expect(await system.ethBalance(system.addresses.deposit)).toBe(depositBefore + 31n * ETHER);
     const [funded] = parseEventLogs({ abi: cohortMiniPoolsAbi, logs: receipt.logs, eventName: "MiniPoolFunded" });
     expect(funded!.args).toEqual({ id: 0n, validatorPubkey: result.pubkey });
     const [deposit] = parseEventLogs({ abi: depositContractAbi, logs: receipt.logs, eventName: "DepositEvent" });
@@ -271,12 +318,17 @@ describe("funding", () => {
     expect(deposit!.args).toEqual({
       pubkey: result.pubkey,
       withdrawal_credentials: credentials,
-      amount: bytesToHex(new Uint8Array([0x00, 0x40, 0x59, 0x73, 0x07, 0, 0, 0])),
+      amount: littleEndianGwei(31n * 10n ** 9n),
       signature: result.signature,
-      index: bytesToHex(new Uint8Array(8)),
+      // The pre-deposit was deposit 0.
+      index: littleEndianGwei(1n),
     });
 
-    expect(await system.read("miniPools", "miniPool", [0n])).toMatchObject({ state: State.Active });
+    expect(await system.read("miniPools", "miniPool", [0n])).toMatchObject({
+      state: State.Active,
+      booked: 32n * ETHER,
+      initiatorClaim: BOND,
+    });
     expect(await system.read("miniPools", "readyQueue")).toEqual([]);
     expect(await system.read("miniPools", "activeMiniPools")).toEqual([0n]);
     expect(await system.read("miniPools", "initiatorBalance", [0n])).toBe(BOND);
@@ -292,9 +344,8 @@ describe("funding", () => {
 
   it("withdrawals wait while the ETH is staked and are paid first from new deposits", async () => {
     const [alice, bob] = system.stakers;
-    await system.readyMiniPool(committee);
     await system.send(alice!, "pool", "deposit", [], 28n * ETHER);
-    await system.send(alice!, "miniPools", "fundNext", []);
+    await system.fundedMiniPool(committee);
     await system.send(alice!, "pool", "requestWithdrawal", [ETHER]);
     await system.send(alice!, "pool", "requestWithdrawal", [2n * ETHER]);
     await system.expectRevert(alice!, "pool", "claimWithdrawal", [0n], "WithdrawalNotReady", [0n]);

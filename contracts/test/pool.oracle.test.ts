@@ -1,22 +1,37 @@
-/** CohortOracle: a quorum of identical reports moves the exchange rate; losses hit the initiator's bond first. */
+/**
+ * CohortOracle: a quorum of identical reports (never one committee) books each validator's balance and withdrawals;
+ * gains go bond share + commission to that validator's initiator, losses hit that initiator's bond first.
+ */
 import { type Hex, parseEventLogs } from "viem";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cohortOracleAbi, cohortPoolAbi, cohortRegistryAbi } from "../../sdk/src/abi/index.js";
-import { ETHER, type PoolOperator, type PoolSystem, setupPoolSystem } from "./poolFixture.js";
+import {
+  ETHER,
+  GWEI,
+  oracleReport,
+  type PoolOperator,
+  type PoolSystem,
+  setupPoolSystem,
+  type ValidatorReport,
+} from "./poolFixture.js";
 
 const BOND = 4n * ETHER;
+/** 40 days of mainnet epochs: room under the 10% APR ceiling for a 1% gain. */
+const FORTY_DAYS = 9_000n;
 let system: PoolSystem;
-let committee: PoolOperator[];
-let ids: bigint[];
+let committeeA: PoolOperator[];
+let committeeB: PoolOperator[];
+let everyone: PoolOperator[];
 let snapshot: Hex;
 
 beforeAll(async () => {
-  system = await setupPoolSystem(5, {}, 2);
-  committee = system.operators.slice(0, 4);
-  ids = committee.map((o) => o.id);
-  await system.readyMiniPool(committee);
-  await system.send(system.stakers[0]!, "pool", "deposit", [], 28n * ETHER);
-  await system.send(system.stakers[0]!, "miniPools", "fundNext", []);
+  system = await setupPoolSystem(9, {}, 2);
+  committeeA = system.operators.slice(0, 4);
+  committeeB = system.operators.slice(4, 8);
+  everyone = [...committeeA, ...committeeB];
+  await system.send(system.stakers[0]!, "pool", "deposit", [], 56n * ETHER);
+  await system.fundedMiniPool(committeeA);
+  await system.fundedMiniPool(committeeB);
 });
 beforeEach(async () => {
   snapshot = await system.cohort.snapshot();
@@ -25,140 +40,144 @@ afterEach(async () => {
   await system.cohort.revert(snapshot);
 });
 
-const FULL = [10_000, 10_000, 10_000, 10_000];
-const report = (member: PoolOperator, epoch: bigint, total: bigint, bps: number[] = FULL) =>
-  system.send(member.identity, "oracle", "submitReport", [epoch, total, ids, bps]);
-/** Three identical reports (the default quorum). */
-async function accept(epoch: bigint, total: bigint, bps: number[] = FULL) {
-  await report(committee[0]!, epoch, total, bps);
-  await report(committee[1]!, epoch, total, bps);
-  return report(committee[2]!, epoch, total, bps);
+type Report = ReturnType<typeof oracleReport>;
+const operators = (bps?: Record<string, number>) => everyone.map((o) => ({ id: o.id, bps: bps?.[String(o.id)] }));
+async function build(a: bigint, b: bigint, bps?: Record<string, number>, extra: Partial<ValidatorReport> = {}) {
+  return oracleReport(
+    await system.currentEpoch(),
+    [
+      { id: 0n, balanceGwei: a, ...extra },
+      { id: 1n, balanceGwei: b },
+    ],
+    operators(bps),
+  );
+}
+const send = (member: PoolOperator, r: Report) => system.send(member.identity, "oracle", "submitReport", [r]);
+/** Six identical reports: the quorum of eight eligible reporters (two thirds, at least five). */
+async function accept(r: Report) {
+  let receipt: Awaited<ReturnType<typeof send>> | undefined;
+  for (const member of everyone.slice(0, 6)) receipt = await send(member, r);
+  return receipt!;
 }
 
 describe("oracle reports", () => {
   it("needs a quorum of identical reports; then rewards raise the rate and the initiator earns bond share + commission", async () => {
-    const total = 32n * ETHER + (32n * ETHER) / 100n; // +1%
-    const first = await report(committee[0]!, 1n, total);
+    expect(await system.read("oracle", "quorum")).toBe(6n);
+    await system.advanceEpochs(FORTY_DAYS);
+    const r = await build(32n * GWEI + (32n * GWEI) / 100n, 32n * GWEI);
+    const first = await send(everyone[0]!, r);
     const [submitted] = parseEventLogs({ abi: cohortOracleAbi, logs: first.logs, eventName: "ReportSubmitted" });
-    const hash = await system.read("oracle", "reportHash", [1n, total, ids, FULL]);
-    expect(submitted!.args).toEqual({ epoch: 1n, operatorId: ids[0], reportHash: hash });
+    const hash = await system.read("oracle", "reportHash", [r]);
+    expect(submitted!.args).toEqual({ epoch: r.epoch, operatorId: everyone[0]!.id, reportHash: hash });
     // A dissenting report does not count towards the others' quorum.
-    await report(committee[1]!, 1n, total + 1n);
-    await report(committee[2]!, 1n, total);
+    await send(everyone[1]!, { ...r, balancesGwei: [r.balancesGwei[0]! + 1n, r.balancesGwei[1]!] });
+    for (const member of everyone.slice(2, 6)) await send(member, r);
     expect(await system.read("oracle", "lastEpoch")).toBe(0n);
-    expect(await system.read("pool", "exchangeRate")).toBe(ETHER);
-    expect(await system.read("oracle", "votes", [1n, hash])).toBe(2n);
+    expect(await system.read("oracle", "votes", [r.epoch, hash])).toBe(5n);
+    const assetsBefore = await system.read<bigint>("pool", "totalAssets");
 
-    const receipt = await report(committee[3]!, 1n, total);
+    const receipt = await send(everyone[6]!, r);
     const [accepted] = parseEventLogs({ abi: cohortOracleAbi, logs: receipt.logs, eventName: "ReportAccepted" });
     const reward = (32n * ETHER) / 100n;
-    expect(accepted!.args).toEqual({ epoch: 1n, totalBalance: total, delta: reward });
-
+    expect(accepted!.args).toEqual({ epoch: r.epoch, totalBalance: 64n * ETHER + reward, delta: reward });
     // 0.32 ETH: 4/32 to the bond (0.04), the pool's 0.28 less 10% commission (0.028) → pool +0.252.
     const initiatorEarned = reward / 8n + ((reward - reward / 8n) * 1_000n) / 10_000n;
     expect(initiatorEarned).toBe((68n * ETHER) / 1000n);
     expect(await system.read("miniPools", "initiatorBalance", [0n])).toBe(BOND + initiatorEarned);
-    const totalAssets = 28n * ETHER + reward - initiatorEarned;
+    expect(await system.read("miniPools", "initiatorBalance", [1n])).toBe(BOND);
+    const totalAssets = assetsBefore + reward - initiatorEarned;
     expect(await system.read("pool", "totalAssets")).toBe(totalAssets);
-    expect(await system.read("pool", "exchangeRate")).toBe((totalAssets * ETHER) / (28n * ETHER));
     const [rate] = parseEventLogs({ abi: cohortPoolAbi, logs: receipt.logs, eventName: "ExchangeRateUpdated" });
-    expect(rate!.args).toEqual({ epoch: 1n, totalAssets, totalShares: 28n * ETHER });
-    expect(await system.read("oracle", "lastEpoch")).toBe(1n);
+    expect(rate!.args).toEqual({ epoch: r.epoch, totalAssets, totalShares: 56n * ETHER });
+    expect(await system.read("oracle", "lastEpoch")).toBe(r.epoch);
   });
 
-  it("losses hit the initiator's balance first, then the pool", async () => {
-    await accept(1n, 32n * ETHER);
-    // −3 ETH: all from the 4 ETH bond.
-    await accept(2n, 29n * ETHER);
-    expect(await system.read("miniPools", "initiatorBalance", [0n])).toBe(ETHER);
-    expect(await system.read("pool", "totalAssets")).toBe(28n * ETHER);
-    expect(await system.read("pool", "exchangeRate")).toBe(ETHER);
-    // −3 ETH more: 1 ETH left in the bond, 2 ETH from the pool.
-    await accept(3n, 26n * ETHER);
+  it("losses hit that validator's initiator first, then the pool; a recovery refills the bond share first", async () => {
+    await system.advanceEpochs(1n);
+    const assets = await system.read<bigint>("pool", "totalAssets");
+    // −1.5 ETH on validator 0 (under the 5% that would wait a delay): all from its 4 ETH bond.
+    await accept(await build(30n * GWEI + GWEI / 2n, 32n * GWEI));
+    expect(await system.read("miniPools", "initiatorBalance", [0n])).toBe(BOND - (3n * ETHER) / 2n);
+    expect(await system.read("pool", "totalAssets")).toBe(assets);
+    await system.advanceEpochs(1n);
+    // −3 ETH more: 2.5 ETH left in the bond, 0.5 ETH from the pool.
+    await accept(await build(27n * GWEI + GWEI / 2n, 32n * GWEI));
     expect(await system.read("miniPools", "initiatorBalance", [0n])).toBe(0n);
-    expect(await system.read("pool", "totalAssets")).toBe(26n * ETHER);
-    expect(await system.read("pool", "exchangeRate")).toBe((26n * ETHER * ETHER) / (28n * ETHER));
-    // Recovery: the bond earns its share again from zero, the pool the rest.
-    await accept(4n, 30n * ETHER);
-    const gain = 4n * ETHER;
-    const initiator = gain / 8n + ((gain - gain / 8n) * 1_000n) / 10_000n;
-    expect(await system.read("miniPools", "initiatorBalance", [0n])).toBe(initiator);
-    expect(await system.read("pool", "totalAssets")).toBe(26n * ETHER + gain - initiator);
+    expect(await system.read("pool", "totalAssets")).toBe(assets - ETHER / 2n);
+    expect(await system.read("miniPools", "initiatorBalance", [1n])).toBe(BOND);
+    // Recovery by 0.25 ETH (under the ceiling for 27.5 ETH over 40 days, 0.30): the bond earns its share (of the
+    // original 4/32) again from zero.
+    await system.advanceEpochs(FORTY_DAYS);
+    await accept(await build(27n * GWEI + (3n * GWEI) / 4n, 32n * GWEI));
+    const gain = ETHER / 4n;
+    expect((await system.read("miniPools", "miniPool", [0n])).booked).toBe(27n * ETHER + (3n * ETHER) / 4n);
+    const expected = gain / 8n + ((gain - gain / 8n) * 1_000n) / 10_000n;
+    expect(await system.read("miniPools", "initiatorBalance", [0n])).toBe(expected);
+    // A larger recovery is booked only up to the ceiling: the rest waits for later reports.
+    await system.advanceEpochs(FORTY_DAYS);
+    await accept(await build(32n * GWEI, 32n * GWEI));
+    const cap = ((27n * ETHER + (3n * ETHER) / 4n) * 1_000n * FORTY_DAYS * 384n) / (10_000n * 365n * 24n * 3600n);
+    expect((await system.read("miniPools", "miniPool", [0n])).booked).toBe(27n * ETHER + (3n * ETHER) / 4n + cap);
   });
 
-  it("only nodes of Active committees report, once per epoch, for new epochs, well formed", async () => {
-    const total = 32n * ETHER;
-    const outsider = system.operators[4]!;
-    await system.expectRevert(
-      outsider.identity,
-      "oracle",
-      "submitReport",
-      [1n, total, ids, FULL],
-      "NotActiveCommitteeMember",
-      [outsider.identity.address],
-    );
-    await system.expectRevert(
-      committee[0]!.owner,
-      "oracle",
-      "submitReport",
-      [1n, total, ids, FULL],
-      "NotActiveCommitteeMember",
-    );
-    const member = committee[0]!.identity;
-    await system.expectRevert(member, "oracle", "submitReport", [0n, total, ids, FULL], "EpochNotNew", [0n]);
-    await system.expectRevert(member, "oracle", "submitReport", [1n, total, ids, [1]], "LengthMismatch");
+  it("only eligible reporters report, once per epoch, for past and new epochs, well formed", async () => {
+    await system.advanceEpochs(2n);
+    const r = await build(32n * GWEI, 32n * GWEI);
+    const outsider = system.operators[8]!;
+    await system.expectRevert(outsider.identity, "oracle", "submitReport", [r], "NotEligibleReporter", [
+      outsider.identity.address,
+    ]);
+    await system.expectRevert(everyone[0]!.owner, "oracle", "submitReport", [r], "NotEligibleReporter");
+    const member = everyone[0]!.identity;
+    await system.expectRevert(member, "oracle", "submitReport", [{ ...r, epoch: 0n }], "EpochNotNew", [0n]);
+    await system.expectRevert(member, "oracle", "submitReport", [{ ...r, epoch: r.epoch + 1n }], "EpochNotPast", [
+      r.epoch + 1n,
+      r.epoch,
+    ]);
+    await system.expectRevert(member, "oracle", "submitReport", [{ ...r, participationBps: [1] }], "LengthMismatch");
+    await system.expectRevert(member, "oracle", "submitReport", [{ ...r, withdrawnGwei: [] }], "LengthMismatch");
     await system.expectRevert(
       member,
       "oracle",
       "submitReport",
-      [1n, total, [ids[1], ids[0]], [1, 1]],
+      [{ ...r, operatorIds: [r.operatorIds[1]!, r.operatorIds[0]!], participationBps: [1, 1] }],
       "OperatorIdsNotSorted",
     );
     await system.expectRevert(
       member,
       "oracle",
       "submitReport",
-      [1n, total, [ids[0]], [10_001]],
+      [{ ...r, operatorIds: [r.operatorIds[0]!], participationBps: [10_001] }],
       "ParticipationTooHigh",
       [10_001],
     );
-    await report(committee[0]!, 1n, total);
-    await system.expectRevert(member, "oracle", "submitReport", [1n, total, ids, FULL], "AlreadyReported", [
-      1n,
-      ids[0],
-    ]);
-    await accept(2n, total);
-    await system.expectRevert(committee[3]!.identity, "oracle", "submitReport", [1n, total, ids, FULL], "EpochNotNew", [
-      2n,
-    ]);
-    await system.expectRevert(committee[3]!.identity, "oracle", "submitReport", [2n, total, ids, FULL], "EpochNotNew", [
-      2n,
-    ]);
+    await send(everyone[0]!, r);
+    await system.expectRevert(member, "oracle", "submitReport", [r], "AlreadyReported", [r.epoch, everyone[0]!.id]);
+    await accept({ ...r, epoch: r.epoch - 1n });
+    const late = { ...r, epoch: r.epoch - 1n };
+    await system.expectRevert(everyone[7]!.identity, "oracle", "submitReport", [late], "EpochNotNew", [r.epoch - 1n]);
   });
 });
 
 describe("operator performance", () => {
   it("accumulates participation and lets governance deactivate only an operator below the minimum", async () => {
-    const bps = [10_000, 9_000, 5_000, 7_000];
-    await accept(1n, 32n * ETHER, bps);
-    await accept(2n, 32n * ETHER, [10_000, 9_000, 6_000, 9_500]);
+    const [a, b, c, d] = committeeA.map((o) => String(o.id));
+    const ids = committeeA.map((o) => o.id);
+    await system.advanceEpochs(1n);
+    await accept(await build(32n * GWEI, 32n * GWEI, { [a!]: 10_000, [b!]: 9_000, [c!]: 5_000, [d!]: 7_000 }));
+    await system.advanceEpochs(1n);
+    await accept(await build(32n * GWEI, 32n * GWEI, { [a!]: 10_000, [b!]: 9_000, [c!]: 6_000, [d!]: 9_500 }));
     expect(await system.read("oracle", "operatorPerformance", [ids[2]])).toEqual([2n, 11_000n]);
     expect(await system.read("oracle", "operatorPerformance", [ids[3]])).toEqual([2n, 16_500n]);
 
     const governance = system.cohort.governance;
-    await system.expectRevert(committee[0]!.owner, "oracle", "deactivateOperator", [ids[2]], "OnlyGovernance");
+    await system.expectRevert(committeeA[0]!.owner, "oracle", "deactivateOperator", [ids[2]], "OnlyGovernance");
     await system.expectRevert(governance, "oracle", "deactivateOperator", [ids[3]], "PerformanceAboveMinimum", [
       8_250n,
       8_000n,
     ]);
-    await system.expectRevert(
-      governance,
-      "oracle",
-      "deactivateOperator",
-      [system.operators[4]!.id],
-      "NoPerformanceData",
-      [system.operators[4]!.id],
-    );
+    const idle = system.operators[8]!.id;
+    await system.expectRevert(governance, "oracle", "deactivateOperator", [idle], "NoPerformanceData", [idle]);
 
     const receipt = await system.send(governance, "oracle", "deactivateOperator", [ids[2]]);
     expect(
@@ -172,7 +191,7 @@ describe("operator performance", () => {
     // Deactivated operators take no new mini-pools.
     const others = [ids[0]!, ids[1]!, ids[3]!, ids[2]!];
     await system.expectRevert(
-      committee[0]!.owner,
+      committeeA[0]!.owner,
       "miniPools",
       "createMiniPool",
       [others],
@@ -183,7 +202,12 @@ describe("operator performance", () => {
   });
 
   it("the registry accepts deactivation only from the oracle", async () => {
-    await system.cohort.expectRevert(system.cohort.governance, "deactivateOperator", [ids[2]], "NotPoolOracle");
+    await system.cohort.expectRevert(
+      system.cohort.governance,
+      "deactivateOperator",
+      [committeeA[2]!.id],
+      "NotPoolOracle",
+    );
     expect(await system.cohort.read("poolOracle")).toBe(system.addresses.oracle);
   });
 });

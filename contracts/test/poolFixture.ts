@@ -9,7 +9,6 @@ import {
   depositDataRoot,
   depositSigningRoot,
   executionWithdrawalCredentials,
-  FULL_DEPOSIT_GWEI,
   GENESIS_FORK_VERSIONS,
 } from "@cohort/sdk/deposit/deposit";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
@@ -98,9 +97,50 @@ export interface PoolSystem {
   read<T = any>(contract: PoolContract, functionName: string, args?: Args): Promise<T>;
   ethBalance(address: Address): Promise<bigint>;
   dkgResult(): DkgResult;
-  /** createMiniPool by operators[ids[0]]'s owner, then all four confirmations of a fresh DKG result. */
+  /**
+   * createMiniPool by members[0]'s owner, then all four confirmations of a fresh DKG result: the pre-deposit is made
+   * and the mini-pool waits for verification.
+   */
   readyMiniPool(members: PoolOperator[]): Promise<{ id: bigint; result: DkgResult }>;
+  /**
+   * Verification of a pre-deposited key: votes of eligible reporters outside its committee up to the quorum, or
+   * governance's while no quorum can form (bootstrap).
+   */
+  verify(id: bigint): Promise<void>;
+  /** readyMiniPool, verify and fundNext (the pool must have the ETH free). */
+  fundedMiniPool(members: PoolOperator[]): Promise<{ id: bigint; result: DkgResult }>;
+  /** Moves the chain's clock (and so the oracle's beacon epoch) forward by `epochs` epochs. */
+  advanceEpochs(epochs: bigint): Promise<void>;
+  /** The oracle's beacon epoch by the chain clock. */
+  currentEpoch(): Promise<bigint>;
 }
+
+/** One validator's line of an oracle report. */
+export interface ValidatorReport {
+  id: bigint;
+  balanceGwei: bigint;
+  withdrawnGwei?: bigint;
+}
+
+/** An oracle report as the contract takes it (ids ascending, operators ascending). */
+export function oracleReport(
+  epoch: bigint,
+  validators: ValidatorReport[],
+  operators: { id: bigint; bps?: number }[] = [],
+) {
+  const sortedValidators = [...validators].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const sortedOperators = [...operators].sort((a, b) => (a.id < b.id ? -1 : 1));
+  return {
+    epoch,
+    miniPoolIds: sortedValidators.map((v) => v.id),
+    balancesGwei: sortedValidators.map((v) => v.balanceGwei),
+    withdrawnGwei: sortedValidators.map((v) => v.withdrawnGwei ?? 0n),
+    operatorIds: sortedOperators.map((o) => o.id),
+    participationBps: sortedOperators.map((o) => o.bps ?? 10_000),
+  };
+}
+
+export const GWEI = 10n ** 9n;
 
 const defaultTestPoolParams: Partial<PoolConfig> = {};
 
@@ -136,6 +176,10 @@ export async function setupPoolSystem(
     // Nodes pay gas from their identity address.
     await testClient.setBalance({ address: identity.address, value: 10n * ETHER });
     operators.push({ id: await cohort.read<bigint>("operatorCount"), owner, identity });
+  }
+  // Every operator here takes mini-pool work (opt-in is off by default).
+  for (const op of operators) {
+    await send(op.owner, "miniPools", "setAcceptsMiniPools", [op.id, true]);
   }
 
   const stakers: Account[] = [];
@@ -210,6 +254,39 @@ export async function setupPoolSystem(
     return makeDkgResult(addresses.pool);
   }
 
+  async function verify(id: bigint) {
+    const quorum = await read<bigint>("oracle", "verificationQuorum", [id]);
+    const eligible =
+      (await read<bigint>("miniPools", "servingOperators")) - (await read<bigint>("miniPools", "servingMembers", [id]));
+    if (eligible < quorum) {
+      await send(cohort.governance, "oracle", "verifyByGovernance", [id]);
+      return;
+    }
+    let votes = 0n;
+    for (const op of operators) {
+      if (votes >= quorum) break;
+      if ((await read<bigint>("miniPools", "activeMiniPoolsOf", [op.id])) === 0n) continue;
+      if (await read<boolean>("miniPools", "isMember", [id, op.id])) continue;
+      await send(op.identity, "oracle", "verifyValidator", [id]);
+      votes += 1n;
+    }
+    expect(await read<{ state: number }>("miniPools", "miniPool", [id]).then((m) => m.state)).toBe(1);
+  }
+
+  async function fundedMiniPool(members: PoolOperator[]) {
+    const ready = await readyMiniPool(members);
+    await verify(ready.id);
+    await send(stakers[0] ?? cohort.governance, "miniPools", "fundNext", []);
+    return ready;
+  }
+
+  const secondsPerEpoch = (): Promise<bigint> => read<bigint>("oracle", "secondsPerEpoch");
+  async function advanceEpochs(epochs: bigint) {
+    await testClient.increaseTime({ seconds: Number(epochs * (await secondsPerEpoch())) });
+    await testClient.mine({ blocks: 1 });
+  }
+  const currentEpoch = () => read<bigint>("oracle", "currentEpoch");
+
   async function readyMiniPool(members: PoolOperator[]) {
     const bond = await read<bigint>("pool", "initiatorBond");
     const ids = members.map((m) => m.id);
@@ -222,21 +299,40 @@ export async function setupPoolSystem(
     return { id, result };
   }
 
-  return { cohort, addresses, operators, stakers, send, expectRevert, read, ethBalance, dkgResult, readyMiniPool };
+  return {
+    cohort,
+    addresses,
+    operators,
+    stakers,
+    send,
+    expectRevert,
+    read,
+    ethBalance,
+    dkgResult,
+    readyMiniPool,
+    verify,
+    fundedMiniPool,
+    advanceEpochs,
+    currentEpoch,
+  };
 }
+
+/** CohortMiniPools.PRE_DEPOSIT: the bond's first deposit for a new key, what a DKG's deposit signature covers. */
+export const PRE_DEPOSIT_GWEI = 1_000_000_000n;
 
 /**
  * A validator key as a DKG would output it, here made whole by one party because only the contract side is tested:
- * the deposit message (32 ETH to the pool's 0x01 credentials) signed with the mainnet genesis fork's deposit domain.
+ * the pre-deposit message (1 ETH to the 0x01 credentials of `withdrawalAddress`) signed with the mainnet genesis
+ * fork's deposit domain.
  */
-export function makeDkgResult(withdrawalAddress: Address): DkgResult {
+export function makeDkgResult(withdrawalAddress: Address, amountGwei = PRE_DEPOSIT_GWEI): DkgResult {
   const L = bls12_381.longSignatures;
   const secretKey = bls12_381.utils.randomSecretKey();
   const publicKey = L.getPublicKey(secretKey).toBytes();
   const message = {
     publicKey,
     withdrawalCredentials: executionWithdrawalCredentials(withdrawalAddress),
-    amountGwei: FULL_DEPOSIT_GWEI,
+    amountGwei,
   };
   const signingRoot = depositSigningRoot(message, hexToBytes(GENESIS_FORK_VERSIONS.mainnet));
   const signature = L.Signature.toBytes(L.sign(L.hash(signingRoot, ETH_BLS_DST), secretKey));

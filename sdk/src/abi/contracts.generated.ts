@@ -41,6 +41,17 @@ export const cohortMiniPoolsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "BondAlreadyReturned",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "operatorId",
         "type": "uint64"
@@ -155,12 +166,45 @@ export const cohortMiniPoolsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotInReportSet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "operatorId",
         "type": "uint64"
       }
     ],
     "name": "NotInitiator",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "NotOperatorOwner",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotOwnerOrGovernance",
     "type": "error"
   },
   {
@@ -185,8 +229,35 @@ export const cohortMiniPoolsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "OperatorNotOptedIn",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "PubkeyAlreadyUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "given",
+        "type": "uint256"
+      }
+    ],
+    "name": "ReportSetMismatch",
     "type": "error"
   },
   {
@@ -226,6 +297,31 @@ export const cohortMiniPoolsAbi = [
     ],
     "name": "WrongState",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "BondReturned",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -320,6 +416,25 @@ export const cohortMiniPoolsAbi = [
       },
       {
         "indexed": false,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      }
+    ],
+    "name": "ExitRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
         "internalType": "uint256",
         "name": "bond",
         "type": "uint256"
@@ -370,12 +485,50 @@ export const cohortMiniPoolsAbi = [
       },
       {
         "indexed": false,
+        "internalType": "uint256",
+        "name": "initiatorHeld",
+        "type": "uint256"
+      }
+    ],
+    "name": "MiniPoolExited",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
         "internalType": "bytes",
         "name": "validatorPubkey",
         "type": "bytes"
       }
     ],
     "name": "MiniPoolFunded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "accepts",
+        "type": "bool"
+      }
+    ],
+    "name": "MiniPoolOptIn",
     "type": "event"
   },
   {
@@ -395,6 +548,19 @@ export const cohortMiniPoolsAbi = [
       }
     ],
     "name": "MiniPoolReady",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "MiniPoolVerified",
     "type": "event"
   },
   {
@@ -427,6 +593,38 @@ export const cohortMiniPoolsAbi = [
     ],
     "name": "RewardsDistributed",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "PRE_DEPOSIT",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "acceptsMiniPools",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -468,13 +666,28 @@ export const cohortMiniPoolsAbi = [
         "type": "uint64"
       },
       {
-        "internalType": "uint256",
-        "name": "totalBalance",
-        "type": "uint256"
+        "internalType": "uint256[]",
+        "name": "ids",
+        "type": "uint256[]"
+      },
+      {
+        "internalType": "uint64[]",
+        "name": "balancesGwei",
+        "type": "uint64[]"
+      },
+      {
+        "internalType": "uint64[]",
+        "name": "withdrawnGwei",
+        "type": "uint64[]"
       }
     ],
     "name": "applyReport",
     "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "totalBalance",
+        "type": "uint256"
+      },
       {
         "internalType": "int256",
         "name": "delta",
@@ -493,6 +706,19 @@ export const cohortMiniPoolsAbi = [
       }
     ],
     "name": "cancelMiniPool",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "claimBond",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -625,6 +851,43 @@ export const cohortMiniPoolsAbi = [
         "internalType": "uint256",
         "name": "id",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "isMember",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "markVerified",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
       }
     ],
     "name": "miniPool",
@@ -680,6 +943,31 @@ export const cohortMiniPoolsAbi = [
             "internalType": "uint8",
             "name": "confirmations",
             "type": "uint8"
+          },
+          {
+            "internalType": "uint64",
+            "name": "fundedEpoch",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256",
+            "name": "booked",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorClaim",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorHeld",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bool",
+            "name": "bondReturned",
+            "type": "bool"
           }
         ],
         "internalType": "struct MiniPoolView",
@@ -749,6 +1037,45 @@ export const cohortMiniPoolsAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "ids",
+        "type": "uint256[]"
+      },
+      {
+        "internalType": "uint64[]",
+        "name": "balancesGwei",
+        "type": "uint64[]"
+      },
+      {
+        "internalType": "uint64[]",
+        "name": "withdrawnGwei",
+        "type": "uint64[]"
+      }
+    ],
+    "name": "previewReport",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "loss",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "covered",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "readyQueue",
     "outputs": [
@@ -800,7 +1127,83 @@ export const cohortMiniPoolsAbi = [
         "type": "uint256"
       }
     ],
+    "name": "requestExit",
+    "outputs": [],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "requirePendingVerification",
+    "outputs": [],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
     "name": "retryDkg",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "id",
+        "type": "uint256"
+      }
+    ],
+    "name": "servingMembers",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "servingOperators",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bool",
+        "name": "accepts",
+        "type": "bool"
+      }
+    ],
+    "name": "setAcceptsMiniPools",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -850,6 +1253,16 @@ export const cohortOracleAbi = [
         "internalType": "address",
         "name": "registry_",
         "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "genesisTime_",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "secondsPerEpoch_",
+        "type": "uint64"
       }
     ],
     "stateMutability": "nonpayable",
@@ -874,6 +1287,33 @@ export const cohortOracleAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "AlreadyVoted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "bookableAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "DelayNotOver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "lastEpoch",
         "type": "uint64"
@@ -883,8 +1323,34 @@ export const cohortOracleAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "currentEpoch",
+        "type": "uint64"
+      }
+    ],
+    "name": "EpochNotPast",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "LengthMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "LossPendingReport",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoDelayedReport",
     "type": "error"
   },
   {
@@ -906,7 +1372,7 @@ export const cohortOracleAbi = [
         "type": "address"
       }
     ],
-    "name": "NotActiveCommitteeMember",
+    "name": "NotEligibleReporter",
     "type": "error"
   },
   {
@@ -917,6 +1383,17 @@ export const cohortOracleAbi = [
   {
     "inputs": [],
     "name": "OperatorIdsNotSorted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      }
+    ],
+    "name": "OwnCommittee",
     "type": "error"
   },
   {
@@ -945,6 +1422,77 @@ export const cohortOracleAbi = [
     ],
     "name": "PerformanceAboveMinimum",
     "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "eligible",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "quorum",
+        "type": "uint256"
+      }
+    ],
+    "name": "QuorumReachable",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ReportMismatch",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "reportHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "DelayedReportCancelled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "reportHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "loss",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bookableAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "LossDelayed",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -1010,6 +1558,90 @@ export const cohortOracleAbi = [
     "type": "event"
   },
   {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "VerificationVote",
+    "type": "event"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "epoch",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256[]",
+            "name": "miniPoolIds",
+            "type": "uint256[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "balancesGwei",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "withdrawnGwei",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "operatorIds",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint32[]",
+            "name": "participationBps",
+            "type": "uint32[]"
+          }
+        ],
+        "internalType": "struct OracleReport",
+        "name": "r",
+        "type": "tuple"
+      }
+    ],
+    "name": "bookDelayedReport",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "cancelDelayedReport",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "currentEpoch",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint64",
@@ -1024,12 +1656,85 @@ export const cohortOracleAbi = [
   },
   {
     "inputs": [],
+    "name": "delayedReport",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "genesisTime",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint64",
+        "name": "operatorId",
+        "type": "uint64"
+      }
+    ],
+    "name": "hasVerified",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "lastEpoch",
     "outputs": [
       {
         "internalType": "uint64",
         "name": "",
         "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "lossPending",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
       }
     ],
     "stateMutability": "view",
@@ -1087,6 +1792,19 @@ export const cohortOracleAbi = [
   },
   {
     "inputs": [],
+    "name": "quorum",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "registry",
     "outputs": [
       {
@@ -1101,24 +1819,41 @@ export const cohortOracleAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint64",
-        "name": "epoch",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint256",
-        "name": "totalBalance",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint64[]",
-        "name": "operatorIds",
-        "type": "uint64[]"
-      },
-      {
-        "internalType": "uint32[]",
-        "name": "participationBps",
-        "type": "uint32[]"
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "epoch",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256[]",
+            "name": "miniPoolIds",
+            "type": "uint256[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "balancesGwei",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "withdrawnGwei",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "operatorIds",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint32[]",
+            "name": "participationBps",
+            "type": "uint32[]"
+          }
+        ],
+        "internalType": "struct OracleReport",
+        "name": "r",
+        "type": "tuple"
       }
     ],
     "name": "reportHash",
@@ -1157,29 +1892,123 @@ export const cohortOracleAbi = [
     "type": "function"
   },
   {
-    "inputs": [
+    "inputs": [],
+    "name": "secondsPerEpoch",
+    "outputs": [
       {
         "internalType": "uint64",
-        "name": "epoch",
+        "name": "",
         "type": "uint64"
-      },
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
       {
-        "internalType": "uint256",
-        "name": "totalBalance",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint64[]",
-        "name": "operatorIds",
-        "type": "uint64[]"
-      },
-      {
-        "internalType": "uint32[]",
-        "name": "participationBps",
-        "type": "uint32[]"
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "epoch",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint256[]",
+            "name": "miniPoolIds",
+            "type": "uint256[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "balancesGwei",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "withdrawnGwei",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint64[]",
+            "name": "operatorIds",
+            "type": "uint64[]"
+          },
+          {
+            "internalType": "uint32[]",
+            "name": "participationBps",
+            "type": "uint32[]"
+          }
+        ],
+        "internalType": "struct OracleReport",
+        "name": "r",
+        "type": "tuple"
       }
     ],
     "name": "submitReport",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      }
+    ],
+    "name": "verificationQuorum",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      }
+    ],
+    "name": "verificationVotes",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      }
+    ],
+    "name": "verifyByGovernance",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "miniPoolId",
+        "type": "uint256"
+      }
+    ],
+    "name": "verifyValidator",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1262,6 +2091,11 @@ export const cohortPoolAbi = [
           },
           {
             "internalType": "uint256",
+            "name": "oracleQuorumBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
             "name": "initiatorCommissionBps",
             "type": "uint256"
           },
@@ -1269,6 +2103,26 @@ export const cohortPoolAbi = [
             "internalType": "uint256",
             "name": "minPerformanceBps",
             "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxAprBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxInstantLossBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "lossDelay",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "exitRequestContract",
+            "type": "address"
           }
         ],
         "internalType": "struct PoolConfig",
@@ -1283,11 +2137,37 @@ export const cohortPoolAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "bps",
+        "name": "field",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "min",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
         "type": "uint256"
       }
     ],
-    "name": "BpsTooLarge",
+    "name": "ConfigOutOfBounds",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "executableAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "ConfigTimelocked",
     "type": "error"
   },
   {
@@ -1393,6 +2273,11 @@ export const cohortPoolAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "ExitRequestFailed",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1420,14 +2305,13 @@ export const cohortPoolAbi = [
     "type": "error"
   },
   {
-    "inputs": [
-      {
-        "internalType": "uint256",
-        "name": "max",
-        "type": "uint256"
-      }
-    ],
-    "name": "MinVerifiedOperatorsTooLarge",
+    "inputs": [],
+    "name": "LossPending",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoConfigProposed",
     "type": "error"
   },
   {
@@ -1444,11 +2328,6 @@ export const cohortPoolAbi = [
   {
     "inputs": [],
     "name": "OnlyMiniPools",
-    "type": "error"
-  },
-  {
-    "inputs": [],
-    "name": "OracleQuorumZero",
     "type": "error"
   },
   {
@@ -1524,6 +2403,22 @@ export const cohortPoolAbi = [
   {
     "inputs": [],
     "name": "WithdrawalTooSmall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "reported",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "unbooked",
+        "type": "uint256"
+      }
+    ],
+    "name": "WithdrawalsExceedReceived",
     "type": "error"
   },
   {
@@ -1610,6 +2505,25 @@ export const cohortPoolAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "pubkey",
+        "type": "bytes"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "viaEip7002",
+        "type": "bool"
+      }
+    ],
+    "name": "ExitRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "previousOwner",
@@ -1671,6 +2585,11 @@ export const cohortPoolAbi = [
           },
           {
             "internalType": "uint256",
+            "name": "oracleQuorumBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
             "name": "initiatorCommissionBps",
             "type": "uint256"
           },
@@ -1678,6 +2597,102 @@ export const cohortPoolAbi = [
             "internalType": "uint256",
             "name": "minPerformanceBps",
             "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxAprBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxInstantLossBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "lossDelay",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "exitRequestContract",
+            "type": "address"
+          }
+        ],
+        "indexed": false,
+        "internalType": "struct PoolConfig",
+        "name": "config",
+        "type": "tuple"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "executableAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "PoolConfigProposed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "minDeposit",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorBond",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minVerifiedOperators",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "oracleQuorum",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "oracleQuorumBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorCommissionBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minPerformanceBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxAprBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxInstantLossBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "lossDelay",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "exitRequestContract",
+            "type": "address"
           }
         ],
         "indexed": false,
@@ -1771,6 +2786,70 @@ export const cohortPoolAbi = [
     "type": "event"
   },
   {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "toBuffer",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "toInitiators",
+        "type": "uint256"
+      }
+    ],
+    "name": "WithdrawalsBooked",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "CONFIG_DELAY",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "DEAD",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "DEAD_SHARES",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "acceptOwnership",
     "outputs": [],
@@ -1799,24 +2878,6 @@ export const cohortPoolAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint64",
-        "name": "epoch",
-        "type": "uint64"
-      },
-      {
-        "internalType": "int256",
-        "name": "poolDelta",
-        "type": "int256"
-      }
-    ],
-    "name": "applyBeaconDelta",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -1886,6 +2947,34 @@ export const cohortPoolAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "epoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "int256",
+        "name": "poolDelta",
+        "type": "int256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "toBuffer",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "toInitiators",
+        "type": "uint256"
+      }
+    ],
+    "name": "bookReport",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -2000,6 +3089,13 @@ export const cohortPoolAbi = [
   },
   {
     "inputs": [],
+    "name": "executePoolConfig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "freeEth",
     "outputs": [
       {
@@ -2030,7 +3126,12 @@ export const cohortPoolAbi = [
       },
       {
         "internalType": "uint256",
-        "name": "bond",
+        "name": "bondRest",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "poolPart",
         "type": "uint256"
       }
     ],
@@ -2055,6 +3156,19 @@ export const cohortPoolAbi = [
   {
     "inputs": [],
     "name": "initiatorCommissionBps",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "initiatorsHeld",
     "outputs": [
       {
         "internalType": "uint256",
@@ -2183,6 +3297,24 @@ export const cohortPoolAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "payInitiator",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "pendingOwner",
     "outputs": [
@@ -2190,6 +3322,81 @@ export const cohortPoolAbi = [
         "internalType": "address",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "pendingPoolConfig",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "minDeposit",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorBond",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minVerifiedOperators",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "oracleQuorum",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "oracleQuorumBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorCommissionBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minPerformanceBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxAprBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxInstantLossBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "lossDelay",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "exitRequestContract",
+            "type": "address"
+          }
+        ],
+        "internalType": "struct PoolConfig",
+        "name": "config_",
+        "type": "tuple"
+      },
+      {
+        "internalType": "uint256",
+        "name": "executableAt",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -2223,6 +3430,11 @@ export const cohortPoolAbi = [
           },
           {
             "internalType": "uint256",
+            "name": "oracleQuorumBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
             "name": "initiatorCommissionBps",
             "type": "uint256"
           },
@@ -2230,6 +3442,26 @@ export const cohortPoolAbi = [
             "internalType": "uint256",
             "name": "minPerformanceBps",
             "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxAprBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxInstantLossBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "lossDelay",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "exitRequestContract",
+            "type": "address"
           }
         ],
         "internalType": "struct PoolConfig",
@@ -2238,6 +3470,104 @@ export const cohortPoolAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "pubkey",
+        "type": "bytes"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "depositDataRoot",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "preDeposit",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint256",
+            "name": "minDeposit",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorBond",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minVerifiedOperators",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "oracleQuorum",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "oracleQuorumBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "initiatorCommissionBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "minPerformanceBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxAprBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "maxInstantLossBps",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "lossDelay",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "exitRequestContract",
+            "type": "address"
+          }
+        ],
+        "internalType": "struct PoolConfig",
+        "name": "config_",
+        "type": "tuple"
+      }
+    ],
+    "name": "proposePoolConfig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -2307,6 +3637,19 @@ export const cohortPoolAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes",
+        "name": "pubkey",
+        "type": "bytes"
+      }
+    ],
+    "name": "requestExit",
+    "outputs": [],
+    "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "shares",
         "type": "uint256"
@@ -2334,51 +3677,6 @@ export const cohortPoolAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "components": [
-          {
-            "internalType": "uint256",
-            "name": "minDeposit",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "initiatorBond",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "minVerifiedOperators",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "oracleQuorum",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "initiatorCommissionBps",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint256",
-            "name": "minPerformanceBps",
-            "type": "uint256"
-          }
-        ],
-        "internalType": "struct PoolConfig",
-        "name": "config_",
-        "type": "tuple"
-      }
-    ],
-    "name": "setPoolConfig",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -2488,6 +3786,19 @@ export const cohortPoolAbi = [
   },
   {
     "inputs": [],
+    "name": "unbookedEth",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "withdrawalCredentials",
     "outputs": [
       {
@@ -2532,6 +3843,34 @@ export const cohortPoolAbi = [
     ],
     "stateMutability": "view",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "requestId",
+        "type": "uint256"
+      }
+    ],
+    "name": "withdrawalShares",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "shares",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "payout",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "stateMutability": "payable",
+    "type": "receive"
   }
 ] as const;
 
