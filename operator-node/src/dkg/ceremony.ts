@@ -56,6 +56,8 @@ export interface DkgConfig {
   readonly ceremonyId: CeremonyId;
   /** The mini-pool's 32-byte withdrawal credentials. */
   readonly withdrawalCredentials: Uint8Array;
+  /** The deposit amount signed (gwei); 32 ETH unless given (a mini-pool signs its pre-deposit). */
+  readonly depositGwei?: bigint;
   /** Genesis fork version of the network (4 bytes): the deposit domain is computed from it. */
   readonly forkVersion: Uint8Array;
   readonly identitySigner: Signer;
@@ -270,7 +272,7 @@ export async function runDkg(cfg: DkgConfig): Promise<DkgResult> {
     if (hex(await publicKeyOf(share)) !== hex(sharePublicKeys[self]!)) {
       throw new Error("internal error: the summed share does not match its share public key; report this bug");
     }
-    const message = depositMessageOf(validatorPubkey, cfg.withdrawalCredentials);
+    const message = depositMessageOf(validatorPubkey, cfg.withdrawalCredentials, cfg.depositGwei);
     const root = depositSigningRoot(message, cfg.forkVersion);
     const transcript = transcriptHash(ceremonyId, joint, cfg.withdrawalCredentials, cfg.forkVersion);
     const mine: Partial = { transcript, signature: await partialSign(share, root) };

@@ -13,8 +13,13 @@ import {
 import { sha256 } from "@noble/hashes/sha2.js";
 import { type CeremonyId, ceremonyIdBytes } from "./codec.js";
 
-export function depositMessageOf(validatorPubkey: Uint8Array, withdrawalCredentials: Uint8Array): DepositMessage {
-  return { publicKey: validatorPubkey, withdrawalCredentials, amountGwei: FULL_DEPOSIT_GWEI };
+/** `amountGwei`: the deposit signed; a mini-pool signs its 1 ETH pre-deposit, the first deposit of the key. */
+export function depositMessageOf(
+  validatorPubkey: Uint8Array,
+  withdrawalCredentials: Uint8Array,
+  amountGwei: bigint = FULL_DEPOSIT_GWEI,
+): DepositMessage {
+  return { publicKey: validatorPubkey, withdrawalCredentials, amountGwei };
 }
 
 const TRANSCRIPT_DOMAIN = new TextEncoder().encode("cohort/dkg/v1/transcript\0");

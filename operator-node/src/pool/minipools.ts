@@ -188,6 +188,13 @@ export class MiniPoolService {
         committee: committee as Uint8Array[],
         ceremonyId: { miniPoolId: m.id, attempt: m.attempt },
         withdrawalCredentials,
+        // The contract deposits PRE_DEPOSIT of the bond first: that first deposit is the one the beacon chain checks.
+        depositGwei:
+          (await this.cfg.client.readContract({
+            address: this.cfg.miniPools,
+            abi: cohortMiniPoolsAbi,
+            functionName: "PRE_DEPOSIT",
+          })) / 1_000_000_000n,
         forkVersion: this.cfg.forkVersion,
         identitySigner: new Secp256k1Signer(this.cfg.identitySecret),
         identityVerifier: wasmSecp256k1Verifier,

@@ -1,13 +1,18 @@
 /**
- * Oracle reports: once per reporting period, every node serving an Active mini-pool reports the total beacon balance
- * of all Active mini-pool validators at the period's first slot, and each operator's participation. The contract
- * accepts a report when a quorum of nodes sent the identical one, so everything in it is read from the beacon chain
- * at a fixed slot: any two honest nodes on the same chain build the same bytes.
+ * Oracle reports: once per reporting period, every node serving a funded mini-pool reports, for each mini-pool
+ * validator funded before the period's first epoch and not yet Exited, its beacon balance at that epoch's first slot
+ * and the withdrawals to the pool the execution payloads carried for it since the last accepted report's epoch; and
+ * each operator's participation. The contract accepts a report when a quorum of nodes sent the identical one, so
+ * everything in it is read from the beacon chain at fixed slots: any two honest nodes on the same chain build the same
+ * bytes.
  *
- * Participation is per validator, from the beacon chain: did its balance hold or grow over the period (duties done)
- * or fall (duties missed). An operator's figure is the average over the mini-pools it serves; the members of one
- * committee share it, because the chain cannot tell which member failed. Per-member blame needs signed evidence of
- * who sent partial signatures, which is a later step.
+ * The same loop votes the second deposit: for every mini-pool whose 1 ETH pre-deposit waits for verification and
+ * whose committee this node is not on, it checks on the beacon chain that the key exists with the pool's 0x01
+ * withdrawal credentials (a front-runner's earlier deposit would have fixed other credentials) and only then votes.
+ *
+ * Participation is per validator, from the beacon chain: did its balance (plus what was withdrawn) hold or grow over
+ * the period (duties done) or fall (duties missed). An operator's figure is the average over the mini-pools it
+ * serves; the members of one committee share it, because the chain cannot tell which member failed.
  */
 
 import { cohortMiniPoolsAbi, cohortOracleAbi } from "@cohort/sdk";
@@ -21,33 +26,44 @@ const GWEI = 10n ** 9n;
 /** A funded validator the beacon chain has not credited yet counts at its deposit. */
 const DEPOSIT_GWEI = 32n * GWEI;
 const BPS = 10_000;
+/** MiniPoolState values (PoolTypes.sol). */
+const MINIPOOL_AWAITING_DKG = 0;
+const MINIPOOL_FAILED = 3;
+const MINIPOOL_PENDING_VERIFICATION = 6;
 
 export interface OracleReport {
   readonly epoch: bigint;
-  /** Wei. */
-  readonly totalBalance: bigint;
+  /** Ascending. */
+  readonly miniPoolIds: bigint[];
+  /** Gwei, per mini-pool. */
+  readonly balancesGwei: bigint[];
+  /** Gwei withdrawn to the pool since the last accepted report, per mini-pool. */
+  readonly withdrawnGwei: bigint[];
   /** Ascending. */
   readonly operatorIds: bigint[];
   readonly participationBps: number[];
 }
 
 export interface ReportedValidator {
+  readonly miniPoolId: bigint;
   readonly pubkey: Hex;
   readonly operatorIds: readonly bigint[];
   /** Gwei at the period's first slot; undefined when the beacon chain does not know the validator yet. */
   readonly balance: bigint | undefined;
   /** Gwei one period earlier; undefined when unknown then. */
   readonly previousBalance: bigint | undefined;
+  /** Gwei withdrawn to the pool since the last accepted report's epoch. */
+  readonly withdrawn: bigint;
 }
 
 /** The report every honest node builds from the same beacon data. Pure. */
 export function buildReport(epoch: bigint, validators: readonly ReportedValidator[]): OracleReport {
-  let total = 0n;
+  const sorted = [...validators].sort((a, b) => (a.miniPoolId < b.miniPoolId ? -1 : 1));
   const scores = new Map<bigint, number[]>();
-  for (const v of validators) {
-    total += v.balance ?? DEPOSIT_GWEI;
+  for (const v of sorted) {
     // Not on the chain yet (or only since this period): nothing was due, so nothing was missed.
-    const kept = v.balance === undefined || v.previousBalance === undefined || v.balance >= v.previousBalance;
+    const kept =
+      v.balance === undefined || v.previousBalance === undefined || v.balance + v.withdrawn >= v.previousBalance;
     for (const id of v.operatorIds) scores.set(id, [...(scores.get(id) ?? []), kept ? BPS : 0]);
   }
   const operatorIds = [...scores.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -55,7 +71,27 @@ export function buildReport(epoch: bigint, validators: readonly ReportedValidato
     const s = scores.get(id)!;
     return Math.floor(s.reduce((a, b) => a + b, 0) / s.length);
   });
-  return { epoch, totalBalance: total * GWEI, operatorIds, participationBps };
+  return {
+    epoch,
+    miniPoolIds: sorted.map((v) => v.miniPoolId),
+    balancesGwei: sorted.map((v) => v.balance ?? DEPOSIT_GWEI),
+    withdrawnGwei: sorted.map((v) => v.withdrawn),
+    operatorIds,
+    participationBps,
+  };
+}
+
+/** Gwei per validator index withdrawn to `address` in a block's execution payload withdrawals. Pure. */
+export function withdrawalsTo(
+  address: Address,
+  withdrawals: readonly { validator_index: string; address: string; amount: string }[],
+): Map<string, bigint> {
+  const sums = new Map<string, bigint>();
+  for (const w of withdrawals) {
+    if (w.address.toLowerCase() !== address.toLowerCase()) continue;
+    sums.set(w.validator_index, (sums.get(w.validator_index) ?? 0n) + BigInt(w.amount));
+  }
+  return sums;
 }
 
 /** The epoch to report at `currentEpoch`: the latest complete period boundary. */
@@ -78,6 +114,8 @@ export class OracleReporter {
   private oracle: Address | undefined;
   /** The last report epoch that needs nothing more from this node. */
   private settled: bigint | undefined;
+  /** Lowest mini-pool id that may still need this node's verification vote. */
+  private verifyFrom = 0n;
 
   constructor(private readonly cfg: OracleReporterConfig) {}
 
@@ -85,9 +123,6 @@ export class OracleReporter {
   async tick(): Promise<OracleReport | undefined> {
     const { client, miniPools, operatorId } = this.cfg;
     const epoch = reportEpoch(Math.floor(slotAt(this.cfg.beacon, Date.now()) / SLOTS_PER_EPOCH), this.cfg.periodEpochs);
-    // Nothing more can be due for a settled epoch (the contract's last epoch and our report only ever move forward),
-    // so the node's poll loop asks the chain nothing until the next period.
-    if (epoch === this.settled) return undefined;
     const served = await client.readContract({
       address: miniPools,
       abi: cohortMiniPoolsAbi,
@@ -95,10 +130,14 @@ export class OracleReporter {
       args: [operatorId],
     });
     if (served === 0n) return undefined;
+    await this.verifyPending();
+    // Nothing more can be due for a settled epoch (the contract's last epoch and our report only ever move forward),
+    // so the node's poll loop asks the chain nothing until the next period.
+    if (epoch === this.settled) return undefined;
     this.oracle ??= await client.readContract({ address: miniPools, abi: cohortMiniPoolsAbi, functionName: "oracle" });
     const last = await client.readContract({ address: this.oracle, abi: cohortOracleAbi, functionName: "lastEpoch" });
     const due = epoch > last && BigInt(await this.reportOf(epoch)) === 0n;
-    const report = due ? buildReport(epoch, await this.validators(epoch)) : undefined;
+    const report = due ? buildReport(epoch, await this.validators(epoch, last)) : undefined;
     if (report) await this.submit(report);
     this.settled = epoch;
     return report;
@@ -113,62 +152,178 @@ export class OracleReporter {
     });
   }
 
-  private async validators(epoch: bigint): Promise<ReportedValidator[]> {
+  /**
+   * Votes verifyValidator for pre-deposited keys of other committees that the beacon chain shows with the pool's
+   * credentials. Scans mini-pool ids from the lowest one that may still wait, so each id is read a bounded number of
+   * times.
+   */
+  private async verifyPending(): Promise<void> {
+    const { client, miniPools, operatorId } = this.cfg;
+    this.oracle ??= await client.readContract({ address: miniPools, abi: cohortMiniPoolsAbi, functionName: "oracle" });
+    const count = await client.readContract({
+      address: miniPools,
+      abi: cohortMiniPoolsAbi,
+      functionName: "miniPoolCount",
+    });
+    const credentials = (await client.readContract({
+      address: miniPools,
+      abi: cohortMiniPoolsAbi,
+      functionName: "withdrawalCredentials",
+    })) as Hex;
+    let stillWaiting: bigint | undefined;
+    for (let id = this.verifyFrom; id < count; id++) {
+      const m = await client.readContract({
+        address: miniPools,
+        abi: cohortMiniPoolsAbi,
+        functionName: "miniPool",
+        args: [id],
+      });
+      // Before the pre-deposit (AwaitingDkg, Failed) it may still come; later states need nothing more.
+      if (m.state === MINIPOOL_AWAITING_DKG || m.state === MINIPOOL_FAILED) stillWaiting ??= id;
+      if (m.state !== MINIPOOL_PENDING_VERIFICATION) continue;
+      stillWaiting ??= id;
+      if (m.operatorIds.includes(operatorId)) continue;
+      const voted = await client.readContract({
+        address: this.oracle,
+        abi: cohortOracleAbi,
+        functionName: "hasVerified",
+        args: [id, operatorId],
+      });
+      if (voted) continue;
+      const seen = await this.credentialsOf(m.validatorPubkey as Hex);
+      if (seen === undefined) continue; // the pre-deposit is not processed yet: next poll
+      if (seen.toLowerCase() !== credentials.toLowerCase()) {
+        this.cfg.log.warn("mini-pool key has foreign withdrawal credentials: not verifying", { miniPool: id, seen });
+        continue;
+      }
+      await this.sendTx("verifyValidator", [id]);
+      this.cfg.log.info("mini-pool key verified on the beacon chain", { miniPool: id });
+    }
+    this.verifyFrom = stillWaiting ?? count;
+  }
+
+  /** The withdrawal credentials the beacon chain holds for a key (head state), or undefined if it has none yet. */
+  private async credentialsOf(pubkey: Hex): Promise<string | undefined> {
+    const res = await fetch(`${this.cfg.beacon.url}/eth/v1/beacon/states/head/validators?id=${pubkey}`);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`beacon node answered ${res.status} for validator ${pubkey}`);
+    const body = (await res.json()) as { data: { validator: { withdrawal_credentials: string } }[] };
+    return body.data[0]?.validator.withdrawal_credentials;
+  }
+
+  private async validators(epoch: bigint, lastEpoch: bigint): Promise<ReportedValidator[]> {
     const { client, miniPools } = this.cfg;
     const ids = await client.readContract({
       address: miniPools,
       abi: cohortMiniPoolsAbi,
       functionName: "activeMiniPools",
     });
-    const pools = await Promise.all(
-      ids.map((id) =>
-        client.readContract({ address: miniPools, abi: cohortMiniPoolsAbi, functionName: "miniPool", args: [id] }),
-      ),
+    const all = await Promise.all(
+      ids.map(async (id) => ({
+        id,
+        pool: await client.readContract({
+          address: miniPools,
+          abi: cohortMiniPoolsAbi,
+          functionName: "miniPool",
+          args: [id],
+        }),
+      })),
     );
-    const pubkeys = pools.map((p) => p.validatorPubkey as Hex);
+    // Exactly the set the contract binds a report to: funded before the report's epoch.
+    const covered = all.filter((p) => p.pool.fundedEpoch < epoch);
+    const pubkeys = covered.map((p) => p.pool.validatorPubkey as Hex);
     const slot = Number(epoch) * SLOTS_PER_EPOCH;
     const now = await this.balances(slot, pubkeys);
     const before = await this.balances(Math.max(0, slot - this.cfg.periodEpochs * SLOTS_PER_EPOCH), pubkeys);
-    return pools.map((p, i) => ({
-      pubkey: pubkeys[i]!,
-      operatorIds: [...p.operatorIds],
-      balance: now.get(pubkeys[i]!.toLowerCase()),
-      previousBalance: before.get(pubkeys[i]!.toLowerCase()),
-    }));
+    const poolAddress = `0x${(
+      (await client.readContract({
+        address: miniPools,
+        abi: cohortMiniPoolsAbi,
+        functionName: "withdrawalCredentials",
+      })) as Hex
+    ).slice(-40)}` as Address;
+    const withdrawn = await this.withdrawals(poolAddress, Number(lastEpoch) * SLOTS_PER_EPOCH, slot);
+    return covered.map((p, i) => {
+      const key = pubkeys[i]!.toLowerCase();
+      const index = now.get(key)?.index ?? before.get(key)?.index;
+      return {
+        miniPoolId: p.id,
+        pubkey: pubkeys[i]!,
+        operatorIds: [...p.pool.operatorIds],
+        balance: now.get(key)?.balance,
+        previousBalance: before.get(key)?.balance,
+        withdrawn: index === undefined ? 0n : (withdrawn.get(index) ?? 0n),
+      };
+    });
   }
 
-  /** Gwei balances at a slot's state, by lower-case 0x pubkey; validators unknown to the chain are absent. */
-  private async balances(slot: number, pubkeys: readonly Hex[]): Promise<Map<string, bigint>> {
-    const found = new Map<string, bigint>();
+  /**
+   * Gwei withdrawn to `address` per validator index in the blocks of slots (from, to]. One request per slot: a
+   * period's blocks, read once per period.
+   */
+  private async withdrawals(address: Address, from: number, to: number): Promise<Map<string, bigint>> {
+    const sums = new Map<string, bigint>();
+    for (let slot = from + 1; slot <= to; slot++) {
+      const res = await fetch(`${this.cfg.beacon.url}/eth/v2/beacon/blocks/${slot}`);
+      if (res.status === 404) continue; // an empty slot
+      if (!res.ok) throw new Error(`beacon node answered ${res.status} for the block at slot ${slot}`);
+      const body = (await res.json()) as {
+        data: {
+          message: {
+            body: {
+              execution_payload?: { withdrawals?: { validator_index: string; address: string; amount: string }[] };
+            };
+          };
+        };
+      };
+      const found = withdrawalsTo(address, body.data.message.body.execution_payload?.withdrawals ?? []);
+      for (const [index, gwei] of found) sums.set(index, (sums.get(index) ?? 0n) + gwei);
+    }
+    return sums;
+  }
+
+  /** Gwei balances and indices at a slot's state, by lower-case 0x pubkey; validators unknown to the chain are absent. */
+  private async balances(
+    slot: number,
+    pubkeys: readonly Hex[],
+  ): Promise<Map<string, { balance: bigint; index: string }>> {
+    const found = new Map<string, { balance: bigint; index: string }>();
     if (pubkeys.length === 0) return found;
     const url = `${this.cfg.beacon.url}/eth/v1/beacon/states/${slot}/validators?id=${pubkeys.join(",")}`;
     const res = await fetch(url);
     if (res.status === 404) return found;
     if (!res.ok) throw new Error(`beacon node answered ${res.status} for the validators at slot ${slot}`);
-    const body = (await res.json()) as { data: { balance: string; validator: { pubkey: string } }[] };
-    for (const v of body.data) found.set(v.validator.pubkey.toLowerCase(), BigInt(v.balance));
+    const body = (await res.json()) as { data: { index: string; balance: string; validator: { pubkey: string } }[] };
+    for (const v of body.data)
+      found.set(v.validator.pubkey.toLowerCase(), { balance: BigInt(v.balance), index: v.index });
     return found;
   }
 
   private async submit(r: OracleReport): Promise<void> {
+    const hash = await this.sendTx("submitReport", [r]);
+    this.cfg.log.info("oracle report sent", {
+      epoch: r.epoch,
+      validators: r.miniPoolIds.length,
+      operators: r.operatorIds.map(String),
+      tx: hash,
+    });
+  }
+
+  private async sendTx(functionName: "submitReport" | "verifyValidator", args: readonly unknown[]): Promise<Hex> {
     const { request } = await this.cfg.client.simulateContract({
       address: this.oracle!,
       abi: cohortOracleAbi,
-      functionName: "submitReport",
-      args: [r.epoch, r.totalBalance, r.operatorIds, r.participationBps],
+      functionName,
+      args,
       account: this.cfg.account,
-    });
+      // biome-ignore lint/suspicious/noExplicitAny: two functions of one ABI; viem checks args at run time
+    } as any);
     const hash = await createWalletClient({
       account: this.cfg.account,
       transport: http(this.cfg.rpcUrl),
     }).writeContract(request);
     const receipt = await this.cfg.client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`submitReport reverted in block ${receipt.blockNumber}`);
-    this.cfg.log.info("oracle report sent", {
-      epoch: r.epoch,
-      totalBalanceWei: r.totalBalance,
-      operators: r.operatorIds.map(String),
-      tx: hash,
-    });
+    if (receipt.status !== "success") throw new Error(`${functionName} reverted in block ${receipt.blockNumber}`);
+    return hash;
   }
 }
