@@ -21,6 +21,7 @@ import {
   type DkgFailure,
   type DkgResult,
   type DkgSuccess,
+  inboxOf,
   openDkgChannel,
   runDkg,
   ShareZeroizedError,
@@ -270,8 +271,11 @@ describe("DKG over four real P2P nodes", () => {
     const posingAs2 = encodeSigned({ ceremony: id, sender: 2, n: 4, t: 3 }, junkShare(0), signers[1]!);
     const forged = encodeSigned({ ceremony: id, sender: 1, n: 4, t: 3 }, junkShare(0), signers[3]!);
     const garbage = Uint8Array.from([...prefix, ...crypto.getRandomValues(new Uint8Array(200))]);
+    const inbox = inboxOf(channels[0]!);
+    const heldBefore = inbox.stats.held;
     for (const frame of [unknownType, truncated, posingAs2, forged, garbage]) channels[1]!.send(0, frame, 0n);
-    await new Promise((r) => setTimeout(r, 300)); // let them land first; correctness does not depend on it
+    // All five must be in member 0's inbox before anyone starts, or the ceremony could finish before late ones land.
+    await until(() => inbox.stats.held === heldBefore + 5, "member 0 holds the five early frames");
 
     const results = successes(await runAll(id));
     expectConsistent(results);
@@ -292,4 +296,13 @@ function tweak(share: Uint8Array): Uint8Array {
 
 function junkShare(recipient: number): DkgBody {
   return { type: "share", recipient, share: new Uint8Array(32).fill(9) };
+}
+
+/** Resolves once `condition` holds, checked on every timer turn; the test's own timeout bounds the wait. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > 20_000) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -19,10 +19,12 @@ export interface InboxStats {
   unroutable: number;
   /** Frames dropped: early ones beyond the bound, and late ones of finished ceremonies. */
   dropped: number;
+  /** Early frames held right now, for ceremonies this node has not started (bounded by EARLY_PER_SENDER each). */
+  held: number;
 }
 
 export class DkgInbox {
-  readonly stats: InboxStats = { unroutable: 0, dropped: 0 };
+  readonly stats: InboxStats = { unroutable: 0, dropped: 0, held: 0 };
   private readonly running = new Map<string, FrameSink>();
   private readonly early = new Map<number, { key: string; frame: Uint8Array }[]>();
   private readonly finished: string[] = [];
@@ -46,6 +48,7 @@ export class DkgInbox {
         from,
         queue.filter((q) => q.key !== key),
       );
+      this.stats.held -= mine.length;
       for (const q of mine) sink(from, q.frame);
     }
     return () => {
@@ -76,8 +79,10 @@ export class DkgInbox {
     if (queue.length >= EARLY_PER_SENDER) {
       queue.shift()?.frame.fill(0); // it may hold a share
       this.stats.dropped++;
+      this.stats.held--;
     }
     queue.push({ key, frame: new Uint8Array(frame) }); // a copy even when `frame` is a Buffer view
+    this.stats.held++;
     this.early.set(from, queue);
   }
 }
