@@ -31,6 +31,8 @@ export interface Beacon {
   url: string;
   pid: number;
   logFile: string;
+  /** Calls `listener` when Lodestar exits, with a one-line cause; returns the unsubscribe function. */
+  onExit(listener: (cause: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -86,7 +88,15 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     await stop();
     throw new Error(`${(error as Error).message}; see ${logFile}`);
   }
-  return { url, pid: child.pid!, logFile, stop };
+  const listeners = new Set<(cause: string) => void>();
+  child.once("exit", (code, signal) => {
+    for (const l of listeners) l(signal ? `killed by ${signal}` : `exited with code ${code}`);
+  });
+  const onExit = (listener: (cause: string) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  return { url, pid: child.pid!, logFile, onExit, stop };
 }
 
 /** Ready means synced: until its first blocks a dev node answers duty requests with 503 "syncing". */

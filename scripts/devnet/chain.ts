@@ -1,5 +1,5 @@
 /**
- * The chain half of the local devnet: anvil + Cohort contracts + 4 registered demo operators + funded test accounts.
+ * The chain half of the local devnet: anvil + Cohort contracts + 6 registered demo operators + funded test accounts.
  * Writes `<dir>/deployment.json` (public data for the dapp, the nodes and the e2e tests) and
  * `<dir>/operators/operator-<id>.json` (each operator's secret keys, mode 0600).
  */
@@ -32,12 +32,14 @@ const MINT_PER_ACCOUNT = 1_000_000n * TOKEN;
 /** Gas money for each node's identity address, from which it confirms DKGs and sends oracle reports. */
 const IDENTITY_FUNDING = 10n * 10n ** 18n;
 
-/** Demo operators, owned by anvil accounts 1–4 (account 0 deploys and governs). Fees in fee-token wei per block. */
+/** Demo operators, owned by anvil accounts 1–6 (account 0 deploys and governs). Fees in fee-token wei per block. */
 const DEMO_OPERATORS = [
   { name: "Aurora Staking", fee: 1_000_000_000n },
   { name: "Borealis Nodes", fee: 1_500_000_000n },
   { name: "Cascade Validators", fee: 2_000_000_000n },
   { name: "Dune Infrastructure", fee: 2_500_000_000n },
+  { name: "Ember Operations", fee: 1_200_000_000n },
+  { name: "Fjord Validation", fee: 1_800_000_000n },
 ] as const;
 
 /** Default p2p port of devnet operator 1; see `devnetP2PPort`. */
@@ -98,6 +100,8 @@ export interface DevnetDeployment {
 
 export interface Devnet {
   rpcUrl: string;
+  /** anvil's process id. */
+  pid: number;
   deployment: DevnetDeployment;
   stop(): Promise<void>;
 }
@@ -122,7 +126,7 @@ export async function startDevnet({
   const anvil = await startAnvil({ port, host });
   try {
     const deployment = await setUpChain(anvil.rpcUrl, outDir, p2pBasePort);
-    return { rpcUrl: anvil.rpcUrl, deployment, stop: () => anvil.stop() };
+    return { rpcUrl: anvil.rpcUrl, pid: anvil.pid, deployment, stop: () => anvil.stop() };
   } catch (error) {
     await anvil.stop();
     throw error;

@@ -1,9 +1,10 @@
 /**
  * The whole system on one machine: anvil + Cohort contracts (chain.ts), a Lodestar dev chain whose validators 0..3
- * Lodestar runs itself, genesis validators 4..7 registered as distributed validators of operators 1..4
- * (genesis-validators.ts), and the four operator nodes as processes (nodes.ts). `npm start` and the E2E tests use it.
+ * Lodestar runs itself, genesis validators 4..7 registered as distributed validators of three overlapping committees
+ * of the six demo operators (genesis-validators.ts), and the six operator nodes as processes (nodes.ts). Every start
+ * is a new chain, so every start begins from empty node folders. `npm start` and the E2E tests use it.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { mnemonicToAccount } from "viem/accounts";
 import { type Beacon, startBeacon } from "../beacon/launch.js";
@@ -14,6 +15,19 @@ import { type DevnetNode, prepareNodes } from "./nodes.js";
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 /** Anvil account 9 owns the genesis distributed validators (accounts 1–4 own the operators). */
 const GENESIS_OWNER_ACCOUNT = 9;
+
+/**
+ * Genesis validators 4..7 spread over three committees of four out of six operators, so every operator serves two
+ * committees and every committee shares members with the others.
+ */
+export const DEVNET_COMMITTEES: readonly {
+  readonly operators: readonly number[];
+  readonly indices: readonly number[];
+}[] = [
+  { operators: [1, 2, 3, 4], indices: [4, 5] },
+  { operators: [3, 4, 5, 6], indices: [6] },
+  { operators: [1, 2, 5, 6], indices: [7] },
+];
 
 export interface ClusterOptions {
   readonly dir: string;
@@ -34,8 +48,22 @@ export interface Cluster {
   readonly nodes: readonly DevnetNode[];
   /** The deployment as written to `<dir>/deployment.json`, with `nodeApis` (operator id → API URL) and `beaconUrl`. */
   readonly deployment: ClusterDeployment;
+  /** In DEVNET_COMMITTEES order: validators 4, 5, 6, 7. */
   readonly validatorPublicKeys: readonly `0x${string}`[];
+  /**
+   * Reports the first process of the system (a node, Lodestar or anvil) that exits, with its cause and the last lines
+   * of its log, once; returns the unsubscribe function.
+   */
+  watch(onDeath: (death: ProcessDeath) => void): () => void;
+  /** Resolves once every node answers /health with 200; rejects after `timeoutMs`. */
+  waitHealthy(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface ProcessDeath {
+  readonly name: string;
+  readonly cause: string;
+  readonly lastLines: readonly string[];
 }
 
 export interface ClusterDeployment extends DevnetDeployment {
@@ -58,16 +86,30 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   try {
     say("starting the Lodestar dev chain (validators 0..3 run inside Lodestar)…");
     beacon = await startBeacon({ dataDir: join(dir, "beacon"), restPort: o.beaconPort ?? 0 });
-    say("registering genesis validators 4..7 with operators 1..4 (keystore → 3-of-4 split → registry)…");
     const { deployment } = devnet;
-    const validatorPublicKeys = await registerGenesisValidators({
-      rpcUrl: devnet.rpcUrl,
-      registry: deployment.registry,
-      token: deployment.token,
-      chainId: deployment.chainId,
-      owner: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: GENESIS_OWNER_ACCOUNT }),
-      operators: deployment.operators,
-    });
+    const validatorPublicKeys: `0x${string}`[] = [];
+    for (const c of DEVNET_COMMITTEES) {
+      say(`registering genesis validators ${c.indices.join(", ")} with operators ${c.operators.join(", ")} (3-of-4)…`);
+      const operators = c.operators.map((id) => {
+        const op = deployment.operators.find((o) => o.id === id);
+        if (!op) throw new Error(`the devnet has no operator ${id}`);
+        return op;
+      });
+      validatorPublicKeys.push(
+        ...(await registerGenesisValidators({
+          rpcUrl: devnet.rpcUrl,
+          registry: deployment.registry,
+          token: deployment.token,
+          chainId: deployment.chainId,
+          owner: mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: GENESIS_OWNER_ACCOUNT }),
+          operators,
+          indices: c.indices,
+        })),
+      );
+    }
+    // A node folder from an earlier start holds the state of a chain that no longer exists (its SQLite file has that
+    // chain's operators and checkpoints): every start is a new chain, so it starts from empty folders.
+    await rm(join(dir, "nodes"), { recursive: true, force: true });
     nodes = await prepareNodes({
       dir: join(dir, "nodes"),
       deployment,
@@ -82,12 +124,63 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     };
     await writeFile(join(dir, "deployment.json"), `${JSON.stringify(full, null, 2)}\n`);
     if (o.startNodes !== false) {
-      say("starting operator nodes 1..4…");
+      say(`starting operator nodes ${nodes.map((n) => n.operatorId).join(", ")}…`);
       for (const n of nodes) n.start();
     }
-    return { devnet, beacon, nodes, deployment: full, validatorPublicKeys, stop };
+    const running = beacon;
+    const watch = (onDeath: (d: ProcessDeath) => void) => {
+      let reported = false;
+      const report = async (name: string, cause: string, lines: () => Promise<string[]>) => {
+        if (reported) return;
+        reported = true;
+        onDeath({ name, cause, lastLines: await lines() });
+      };
+      const offs = [
+        ...nodes.map((n) =>
+          n.onExit((cause) => void report(`operator node ${n.operatorId}`, cause, () => n.lastLogLines(15))),
+        ),
+        running.onExit((cause) => void report("Lodestar", cause, () => tail(running.logFile, 15))),
+      ];
+      // anvil is not our child here: its process is polled.
+      const anvilPoll = setInterval(() => {
+        try {
+          process.kill(devnet.pid, 0);
+        } catch {
+          void report("anvil", "is gone", async () => []);
+        }
+      }, 1000);
+      return () => {
+        clearInterval(anvilPoll);
+        for (const off of offs) off();
+      };
+    };
+    const waitHealthy = async (timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      const pending = new Set(nodes);
+      while (pending.size > 0) {
+        for (const n of [...pending]) {
+          const res = await fetch(`${n.apiUrl}/health`).catch(() => undefined);
+          if (res?.ok) pending.delete(n);
+        }
+        if (pending.size === 0) return;
+        if (Date.now() > deadline) {
+          const names = [...pending].map((n) => n.operatorId).join(", ");
+          throw new Error(`operator nodes ${names} did not answer /health within ${timeoutMs / 1000} s`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    return { devnet, beacon, nodes, deployment: full, validatorPublicKeys, watch, waitHealthy, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+async function tail(file: string, n: number): Promise<string[]> {
+  try {
+    return (await readFile(file, "utf8")).trimEnd().split("\n").slice(-n);
+  } catch {
+    return [];
   }
 }

@@ -1,11 +1,11 @@
 /**
- * The devnet's four operator nodes as real `cohort-node start` processes: one folder per operator with its encrypted
- * key file, password file, config and SQLite database, and a log file. Processes can be killed (SIGKILL, as a crash)
- * and started again on the same folder.
+ * The devnet's operator nodes as real `cohort-node start` processes: one folder per operator with its encrypted key
+ * file, password file, config and SQLite database, a log file and the running process's pid. Processes can be killed
+ * (SIGKILL, as a crash) and started again on the same folder; an exit is reported with its code and the log's tail.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { hexToBytes } from "viem";
 import { createKeyFile } from "../../operator-node/src/keys/key-file.js";
@@ -33,7 +33,16 @@ export interface DevnetNode {
   readonly dir: string;
   readonly apiUrl: string;
   readonly logFile: string;
+  /** `<dir>/node.pid` while the process runs: how another process finds it (the supervisor test kills it by pid). */
+  readonly pidFile: string;
   running(): boolean;
+  /**
+   * Calls `listener` whenever the process exits, with a one-line cause (exit code or signal); returns the
+   * unsubscribe function. `lastLogLines` gives the context.
+   */
+  onExit(listener: (cause: string) => void): () => void;
+  /** The last `n` lines of the node's log (its own JSON lines and anything it wrote to stderr). */
+  lastLogLines(n: number): Promise<string[]>;
   start(): void;
   /** SIGKILL: no graceful shutdown, as a crash or power loss. */
   kill(): Promise<void>;
@@ -94,6 +103,8 @@ export async function prepareNodes(o: NodesOptions): Promise<DevnetNode[]> {
 
 function nodeProcess(operatorId: number, dir: string, apiUrl: string): DevnetNode {
   const logFile = join(dir, "node.log");
+  const pidFile = join(dir, "node.pid");
+  const listeners = new Set<(cause: string) => void>();
   let child: ChildProcess | undefined;
   const exited = () => !child || child.exitCode !== null || child.signalCode !== null;
   const waitExit = () => new Promise<void>((res) => (exited() ? res() : child!.once("exit", () => res())));
@@ -102,7 +113,13 @@ function nodeProcess(operatorId: number, dir: string, apiUrl: string): DevnetNod
     dir,
     apiUrl,
     logFile,
+    pidFile,
     running: () => !exited(),
+    onExit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    lastLogLines: (n) => tailLines(logFile, n),
     start() {
       if (!exited()) return;
       const log = createWriteStream(logFile, { flags: "a" });
@@ -112,8 +129,18 @@ function nodeProcess(operatorId: number, dir: string, apiUrl: string): DevnetNod
         // The dev chain runs the minimal preset; SSZ types are chosen at import from this variable.
         env: { ...process.env, LODESTAR_PRESET: "minimal" },
       });
-      child.stdout!.pipe(log);
-      child.stderr!.pipe(log);
+      // Two sources, one file: the file ends once the process and both of its pipes are closed.
+      child.stdout!.pipe(log, { end: false });
+      child.stderr!.pipe(log, { end: false });
+      const started = child;
+      void writeFile(pidFile, `${started.pid}\n`);
+      started.once("close", (code, signal) => {
+        void rm(pidFile, { force: true });
+        // Listeners read the tail once everything the process wrote is in the file.
+        log.end(() => {
+          for (const l of listeners) l(signal ? `killed by ${signal}` : `exited with code ${code}`);
+        });
+      });
     },
     async kill() {
       if (exited()) return;
@@ -128,4 +155,13 @@ function nodeProcess(operatorId: number, dir: string, apiUrl: string): DevnetNod
       clearTimeout(timer);
     },
   };
+}
+
+async function tailLines(file: string, n: number): Promise<string[]> {
+  try {
+    const text = await readFile(file, "utf8");
+    return text.trimEnd().split("\n").slice(-n);
+  } catch {
+    return [];
+  }
 }
