@@ -368,9 +368,9 @@ export function routes(chain: StandInChain): [string, RegExp, Handler][] {
     ],
     [
       "GET",
-      /^\/eth\/v1\/validator\/duties\/proposer\/(\d+)$/,
+      /^\/eth\/v([12])\/validator\/duties\/proposer\/(\d+)$/,
       (_r, m) => {
-        const epoch = uint(m[1] as string, "epoch");
+        const epoch = uint(m[2] as string, "epoch");
         const current = computeEpochAtSlot(chain.currentSlot());
         if (epoch > current + 1)
           throw new StandInRejection(`proposer duties are known up to the next epoch, not ${epoch}`);
@@ -387,7 +387,14 @@ export function routes(chain: StandInChain): [string, RegExp, Handler][] {
           slot: String(start + i),
         }));
         return {
-          json: { dependent_root: toRootHex(chain.blockRootAtOrBefore(start - 1)), execution_optimistic: false, data },
+          json: {
+            // v2 (Fulu's proposer lookahead, EIP-7917): duties are fixed one epoch earlier.
+            dependent_root: toRootHex(
+              chain.blockRootAtOrBefore(m[1] === "2" ? computeStartSlotAtEpoch(epoch - 1) - 1 : start - 1),
+            ),
+            execution_optimistic: false,
+            data,
+          },
         };
       },
     ],

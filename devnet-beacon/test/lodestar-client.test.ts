@@ -3,6 +3,7 @@ import { createBeaconConfig } from "@lodestar/config";
 import { DOMAIN_BEACON_ATTESTER, DOMAIN_BEACON_PROPOSER, DOMAIN_RANDAO } from "@lodestar/params";
 import { computeEpochAtSlot, computeSigningRoot, interopSecretKey } from "@lodestar/state-transition";
 import { type SignedBeaconBlock, ssz } from "@lodestar/types";
+import { toRootHex } from "@lodestar/utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { type StandInBeacon, startStandInBeacon } from "../src/index.js";
 
@@ -99,5 +100,13 @@ describe("stand-in beacon with the @lodestar/api 1.46 client (the client the DV 
       head = Number(r.data.head_slot);
     }
     expect(head).toBeGreaterThanOrEqual(3);
+    const config = createBeaconConfig(beacon.chain.config, beacon.chain.genesisValidatorsRoot);
+    const api = getClient({ baseUrl: beacon.url }, { config });
+    // Fulu's v2 duties of epoch 1 depend on the block before epoch 0 (genesis); v1's on the last block of epoch 0.
+    const genesisRoot = toRootHex((await api.beacon.getBlockRoot({ blockId: "genesis" })).value().root);
+    const v2 = await api.validator.getProposerDutiesV2({ epoch: 1 });
+    expect(v2.value().map((d) => d.slot)).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(v2.meta().dependentRoot).toBe(genesisRoot);
+    expect((await api.validator.getProposerDuties({ epoch: 1 })).meta().dependentRoot).not.toBe(genesisRoot);
   });
 });
