@@ -13,6 +13,8 @@ const TONE: Record<MiniPool["state"], string> = {
   Failed: "bg-red-50 text-red-800 ring-red-200",
   Exited: "bg-slate-100 text-slate-600 ring-slate-200",
   Cancelled: "bg-slate-100 text-slate-600 ring-slate-200",
+  PendingVerification: "bg-sky-50 text-sky-900 ring-sky-200",
+  Exiting: "bg-amber-50 text-amber-900 ring-amber-200",
 };
 
 export function StateBadge({ state }: { state: MiniPool["state"] }) {

@@ -43,6 +43,11 @@ export function MiniPoolStatus({
         <StateBadge state={m.state} />
         {m.attempt > 0 && <span className="text-xs text-slate-500">DKG attempt {m.attempt + 1}</span>}
         <span className="text-xs text-slate-500">bond {formatEth(m.bond)} ETH</span>
+        {m.state === "Exited" && (
+          <span className="text-xs text-slate-700" data-testid="bond-status">
+            {m.bondReturned ? "bond returned" : `${formatEth(m.initiatorHeld)} ETH to claim back`}
+          </span>
+        )}
       </header>
       {(m.state === "AwaitingDkg" || m.state === "Failed") && (
         <>

@@ -6,6 +6,7 @@ import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTx } from "../tx/useTx";
 import { cohortPoolAbi, poolContracts } from "./contracts";
 import { formatEth } from "./format";
+import { withdrawalPrice } from "./miniPool";
 import { useMyWithdrawals } from "./usePool";
 
 /**
@@ -63,7 +64,7 @@ export function WithdrawPanel({ shares }: { shares: bigint | undefined }) {
         <FormField
           id="pool-withdraw"
           label="Withdraw cETH"
-          hint="Burns the cETH now for its ETH value, paid from the queue as ETH is free."
+          hint="Locks the cETH now; paid from the queue as ETH is free, at the lower price of request and claim."
           error={touched || amount !== "" ? error : undefined}
         >
           <div className="flex gap-2">
@@ -90,8 +91,9 @@ export function WithdrawPanel({ shares }: { shares: bigint | undefined }) {
               data-id={r.id.toString()}
             >
               <span className="tabular-nums">
-                #{r.id.toString()} · {formatEth(r.assets, 6)} ETH ·{" "}
-                <span data-testid="withdrawal-state">{r.ready ? "ready to claim" : "waiting in the queue"}</span>
+                #{r.id.toString()} · {formatEth(r.payout, 6)} ETH (at most {formatEth(r.assets, 6)}) · price{" "}
+                <span data-testid="withdrawal-price">{formatEth(withdrawalPrice(r.payout, r.shares), 6)}</span> ETH/cETH
+                · <span data-testid="withdrawal-state">{r.ready ? "ready to claim" : "waiting in the queue"}</span>
               </span>
               <button
                 type="button"

@@ -93,7 +93,11 @@ export function useRateHistory() {
 
 export interface WithdrawalRequest {
   id: bigint;
+  /** The most it pays: its value at request. */
   assets: bigint;
+  shares: bigint;
+  /** What a claim pays now: the lower of the value at request and now (0 once claimed). */
+  payout: bigint;
   claimed: boolean;
   ready: boolean;
 }
@@ -123,7 +127,13 @@ export function useMyWithdrawals(account: Address | undefined) {
             functionName: "withdrawalRequest",
             args: [id],
           });
-          return { id, assets, claimed, ready };
+          const [shares, payout] = await client!.readContract({
+            address: c!.pool,
+            abi: cohortPoolAbi,
+            functionName: "withdrawalShares",
+            args: [id],
+          });
+          return { id, assets, shares, payout, claimed, ready };
         }),
       );
     },
@@ -140,6 +150,9 @@ export interface MiniPool {
   bond: bigint;
   owner: Address;
   confirmations: number;
+  /** The initiator's withdrawn bond and earnings, payable once Exited. */
+  initiatorHeld: bigint;
+  bondReturned: boolean;
 }
 
 async function readMiniPool(client: PublicClient, c: PoolContracts, id: bigint): Promise<MiniPool> {
@@ -159,6 +172,8 @@ async function readMiniPool(client: PublicClient, c: PoolContracts, id: bigint):
     bond: m.bond,
     owner: m.owner,
     confirmations: Number(m.confirmations),
+    initiatorHeld: m.initiatorHeld,
+    bondReturned: m.bondReturned,
   };
 }
 
