@@ -31,3 +31,12 @@ export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 export function reasonOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : String(error);
 }
+
+/** A logger that adds `fields` to every line (e.g. the committee a message is about). */
+export function withFields(log: Logger, fields: LogFields): Logger {
+  return {
+    info: (m, f) => log.info(m, { ...fields, ...f }),
+    warn: (m, f) => log.warn(m, { ...fields, ...f }),
+    error: (m, f) => log.error(m, { ...fields, ...f }),
+  };
+}

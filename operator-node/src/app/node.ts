@@ -1,58 +1,43 @@
 /**
- * Wires one operator node, once: beacon connection, p2p channels, consensus engine, partial-signature exchange,
- * SigAgg and the attester, proposer and exit workflows, connected one way (duties → consensus → signer → parsigex →
- * sigagg → beacon).
+ * The operator's node, wired once: one libp2p host (the registered identity key), one beacon client, one scheduler
+ * per duty type over every validator the operator serves, one API; and the committees (app/committee.ts)
+ * multiplexed over them. Data flows one way: duties → consensus → signer → parsigex → sigagg → beacon node.
+ *
+ * The validator set changes in place: `plan()` stages the committees and validators the chain says we serve, and
+ * they take effect at the next epoch boundary (at once for the first plan), so a registration elsewhere in a
+ * committee never interrupts its other validators' duties.
  */
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import type { phase0 } from "@lodestar/types";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "viem";
 import { NodeMetrics } from "../api/metrics.js";
 import { startApi } from "../api/server.js";
 import { StatusBook } from "../api/status.js";
 import { maxEncodedBytes } from "../consensus/codec.js";
-import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
-import { ConsensusEngine } from "../consensus/engine.js";
 import type { SafetyStore } from "../consensus/types.js";
-import { validatorIndices } from "../duties/attester.js";
 import { connectBeacon } from "../duties/beacon.js";
-import { AttestationFetcher } from "../duties/fetcher.js";
 import { ProposerScheduler } from "../duties/proposer-scheduler.js";
 import { AttesterScheduler } from "../duties/scheduler.js";
 import { everySlot } from "../duties/slot-clock.js";
 import { ValidatorIndexBook } from "../duties/validator-indices.js";
-import { type Logger, silentLogger } from "../log.js";
-import { P2PNode } from "../p2p/transport.js";
-import { MAX_FRAME_BYTES, PartialKind } from "../parsigex/codec.js";
-import { shareIndexOf, TransportParSigEx } from "../parsigex/exchange.js";
-import { type CommitteeValidator, ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
+import { type Logger, reasonOf, silentLogger } from "../log.js";
+import { P2PHost } from "../p2p/host.js";
+import { committeeIdOf } from "../p2p/transport.js";
+import { MAX_FRAME_BYTES } from "../parsigex/codec.js";
+import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
 import type { ShareSigner } from "../signer/share-signer.js";
-import { AttesterWorkflow, type NodeEvent } from "./attester.js";
-import { CombinedSignatures } from "./combined.js";
-import { ExitWorkflow } from "./exit.js";
-import { ProposerWorkflow } from "./proposer.js";
-import { SyncCommitteeWorkflow } from "./sync-committee.js";
+import type { NodeEvent } from "./attester.js";
+import { CONSENSUS_MAX_VALUE_BYTES, Committee, type SharedServices } from "./committee.js";
 
-export class NodeConfigError extends Error {
-  override readonly name = "NodeConfigError";
-}
+export { CommitteeConfigError as NodeConfigError } from "./committee.js";
 
-export interface OperatorNodeConfig {
-  /** Position of this operator in the sorted committee (share index = member + 1). */
-  readonly member: number;
+export interface NodeConfig {
   /** 32-byte secp256k1 identity secret: the libp2p key and the consensus vote key. */
   readonly identitySecret: Uint8Array;
-  /** 33-byte compressed identity keys of the committee, in member order. */
-  readonly committee: readonly Uint8Array[];
-  /** 32-byte committee id for consensus instances; defaults to sha256 of the committee's identity keys. */
-  readonly committeeId?: Uint8Array;
-  readonly signer: ShareSigner;
-  readonly validators: readonly CommitteeValidator[];
-  readonly threshold: number;
   readonly beaconUrl: string;
   readonly listen: readonly string[];
-  /** Known peer addresses by member index; more can be added later with `setPeerAddrs`. */
-  readonly peers?: ReadonlyMap<number, readonly string[]>;
+  /** May this identity key connect? (A registered operator we share a committee with.) Read on every connection. */
+  readonly admit: (identityKey: Uint8Array) => boolean;
   readonly log?: Logger;
   readonly onEvent?: (e: NodeEvent) => void;
   /** Serve /health, /metrics and /status (loopback unless a host is given). */
@@ -62,181 +47,272 @@ export interface OperatorNodeConfig {
    * `ConsensusStateStore`). Without it a node restarted within a slot could vote twice in one instance.
    */
   readonly safetyStore?: SafetyStore;
-  /** How /status names this node, e.g. "operator 3"; defaults to its committee position. */
+  /** How /status names this node, e.g. "operator 3". */
   readonly name?: string;
 }
 
+/** One committee as the plan wants it: members, our position, and the validators with their shares. */
+export interface CommitteePlanEntry {
+  /** Sorted operator ids, "1-2-3-4": how logs, metrics and /status name the committee. */
+  readonly label: string;
+  /** Identity keys of the members in member order. */
+  readonly members: readonly Uint8Array[];
+  readonly member: number;
+  readonly threshold: number;
+  readonly validators: readonly CommitteeValidator[];
+}
+
 export interface OperatorNode {
-  readonly p2p: P2PNode;
+  readonly host: P2PHost;
   /** Base URL of /health, /metrics and /status when `api` was configured. */
   readonly apiUrl?: string;
   listenAddrs(): string[];
-  setPeerAddrs(member: number, addrs: readonly string[]): void;
+  /** Where the operator with this identity key listens (from the registry, or the configuration's override). */
+  setPeerAddrs(identityKey: Uint8Array, addrs: readonly string[]): void;
   /**
-   * Exits a committee validator (call it on the owner's ExitRequested event, on every member): consensus on the
+   * Stages what the chain says we serve. The first plan applies at once (and returns the committees that could
+   * not start, with why); later ones at the next epoch boundary, where failures are logged. `signer` must already
+   * hold the share of every planned validator (shares of dropped ones are removed then).
+   */
+  plan(entries: readonly CommitteePlanEntry[]): PlanFailure[];
+  /** The committees running now, by label. */
+  committees(): ReadonlyMap<string, Committee>;
+  /**
+   * Exits a validator we serve (call it on the owner's ExitRequested event, on every member): consensus on the
    * VoluntaryExit, threshold signature, submission. Resolves with what was submitted.
    */
   requestExit(validatorPubkey: Uint8Array): Promise<phase0.SignedVoluntaryExit>;
   stop(): Promise<void>;
 }
 
-/**
- * The largest consensus value: a whole block (gossip's 10 MiB cap covers any block a beacon node may produce).
- * Frames are length-checked against it, not allocated at it.
- */
-const CONSENSUS_MAX_VALUE_BYTES = 10 * 1024 * 1024;
+export interface PlanFailure {
+  readonly label: string;
+  readonly error: unknown;
+}
 
-export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<OperatorNode> {
+export class UnservedValidatorError extends Error {
+  override readonly name = "UnservedValidatorError";
+}
+
+export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<OperatorNode> {
   const log = cfg.log ?? silentLogger;
-  checkConfig(cfg);
   const chain = await connectBeacon(cfg.beaconUrl);
-  const indices = new ValidatorIndexBook(
-    chain,
-    cfg.validators.map((v) => v.publicKey),
-    log,
-  );
-  await indices.refresh();
+  const indices = new ValidatorIndexBook(chain, [], log);
+  const host = await P2PHost.create({ privateKey: cfg.identitySecret, listen: cfg.listen, admit: cfg.admit });
+  // Every channel exists before any peer address is known, so no early frame finds no handler.
+  const channels = {
+    consensus: await host.channel("consensus", { maxFrameBytes: maxEncodedBytes(CONSENSUS_MAX_VALUE_BYTES) }),
+    parsig: await host.channel("parsig", { maxFrameBytes: MAX_FRAME_BYTES }),
+  };
+  const running = new Map<string, Committee>();
+  let staged: readonly CommitteePlanEntry[] | undefined;
 
-  const p2p = await P2PNode.create({ privateKey: cfg.identitySecret, committee: cfg.committee, listen: cfg.listen });
-  if (p2p.self !== cfg.member) {
-    await p2p.stop();
-    throw new NodeConfigError(`identity key is member ${p2p.self}, not ${cfg.member}; check the committee order`);
-  }
-  // Both channels exist before any peer address is known, so no early frame finds no handler.
-  const consensusCh = await p2p.channel("consensus", {
-    maxFrameBytes: maxEncodedBytes(CONSENSUS_MAX_VALUE_BYTES),
-  });
-  const parsigCh = await p2p.channel("parsig", { maxFrameBytes: MAX_FRAME_BYTES });
-  const slotMs = chain.secondsPerSlot * 1000;
-  const engine = new ConsensusEngine({
-    committee: cfg.committee,
-    self: cfg.member,
-    signer: new Secp256k1Signer(cfg.identitySecret),
-    verifier: wasmSecp256k1Verifier,
-    transport: consensusCh,
-    clock: () => performance.now(),
-    // Several views must fit in the 2/3 slot a duty has left; a view change costs one timeout.
-    baseTimeoutMs: Math.max(100, slotMs / 6),
-    maxValueBytes: CONSENSUS_MAX_VALUE_BYTES,
-    ...(cfg.safetyStore ? { safetyStore: cfg.safetyStore } : {}),
-  });
-  const parsigex = new TransportParSigEx({
-    transport: parsigCh,
-    validators: cfg.validators.map((v) => v.publicKey),
-    log,
-  });
-  const sigagg = new ThresholdSigAgg(cfg.validators, cfg.threshold, log);
-  parsigex.subscribe((_from, partials) => {
-    for (const p of partials) sigagg.add(p);
-  });
-  const scheduler = new AttesterScheduler(chain, () => indices.list(), log);
-  const metrics = new NodeMetrics(() => p2p.connectedMembers());
-  const status = new StatusBook(cfg.name ?? `member ${cfg.member}`, () =>
-    cfg.validators.map((v) => bytesToHex(v.publicKey)),
+  const metrics = new NodeMetrics(() => host.connectedPeers().size);
+  const status = new StatusBook(cfg.name ?? "operator", () =>
+    [...running.values()].flatMap((c) => c.publicKeys().map((k) => bytesToHex(k))),
   );
-  // Healthy while this node and its connected peers could still form a threshold.
-  const api = cfg.api
-    ? await startApi(metrics, status, { ...cfg.api, healthy: () => p2p.connectedMembers() + 1 >= cfg.threshold })
-    : undefined;
-  const committeeId = cfg.committeeId ?? sha256(Buffer.concat(cfg.committee.map((k) => Buffer.from(k))));
+  // Healthy while every committee could still form a threshold with the peers connected now.
+  const healthy = () => {
+    const peers = host.connectedPeers();
+    return [...running.values()].every((c) => c.reachable(peers));
+  };
+  const api = cfg.api ? await startApi(metrics, status, { ...cfg.api, healthy }) : undefined;
   const onEvent = (e: NodeEvent) => {
     metrics.record(e);
     status.record(e);
     cfg.onEvent?.(e);
   };
-  const combined = new CombinedSignatures(sigagg, [
-    PartialKind.randao,
-    PartialKind.block,
-    PartialKind.voluntaryExit,
-    PartialKind.syncMessage,
-    PartialKind.syncSelectionProof,
-    PartialKind.contributionAndProof,
-  ]);
-  const shared = {
+
+  const attesters = new AttesterScheduler(
     chain,
-    committeeId,
-    shareIndex: shareIndexOf(cfg.member),
-    consensus: engine,
-    signer: cfg.signer,
-    parsigex,
-    sigagg,
-    combined,
+    () => indices.list(),
+    log,
+    () => indices.version,
+  );
+  const proposers = new ProposerScheduler(chain, () => indices.set(), log);
+  const services: SharedServices = {
+    chain,
+    channels,
+    identitySecret: cfg.identitySecret,
+    ...(cfg.safetyStore ? { safetyStore: cfg.safetyStore } : {}),
+    attesterDutiesAt: (slot) => attesters.dutiesAt(slot),
+    proposerDutyAt: (slot) => proposers.dutyAt(slot),
+    indexOf: (pubkey) => indices.indexOf(pubkey),
     log,
     onEvent,
   };
-  const proposerScheduler = new ProposerScheduler(chain, () => indices.set(), log);
-  const proposer = new ProposerWorkflow({ ...shared, dutyAt: (slot) => proposerScheduler.dutyAt(slot) });
-  const exits = new ExitWorkflow({
-    ...shared,
-    indexOf: async (pubkey) => (await validatorIndices(chain, [pubkey])).get(bytesToHex(pubkey).slice(2)),
-  });
-  const workflow = new AttesterWorkflow({
-    chain,
-    committeeId,
-    shareIndex: shareIndexOf(cfg.member),
-    fetcher: new AttestationFetcher(chain),
-    dutiesAt: (slot) => scheduler.dutiesAt(slot),
-    consensus: engine,
-    signer: cfg.signer,
-    parsigex,
-    sigagg,
-    log,
-    onEvent,
-  });
-  const unsubscribe = scheduler.subscribe((duty, deadline) => {
-    const horizon = duty.slot - BigInt(2 * SLOTS_PER_EPOCH);
-    sigagg.pruneBelow(horizon);
-    workflow.pruneBelow(Number(horizon));
-    parsigCh.pruneBelow(duty.slot - BigInt(SLOTS_PER_EPOCH));
-    // Every earlier slot's deadline (its end) has passed: an undecided duty there is now a missed one.
+
+  /** Makes the running committees what the staged plan says, without touching a committee that did not change. */
+  const apply = (): PlanFailure[] => {
+    const failures: PlanFailure[] = [];
+    if (!staged) return failures;
+    const wanted = new Map(staged.map((e) => [e.label, e]));
+    staged = undefined;
+    const keep = new Set<string>();
+    for (const e of wanted.values()) for (const v of e.validators) keep.add(bytesToHex(v.publicKey));
+    for (const [label, c] of running) {
+      if (wanted.has(label)) continue;
+      running.delete(label);
+      void c.stop();
+      log.info("committee left", { committee: label });
+    }
+    for (const [label, e] of wanted) {
+      try {
+        const c = running.get(label);
+        if (c) {
+          const before = c.size;
+          c.setValidators(e.validators);
+          if (c.size !== before) log.info("committee validators changed", { committee: label, validators: c.size });
+          continue;
+        }
+        const committee = new Committee(
+          { ...e, committeeId: committeeIdOf(e.members), signer, validators: e.validators },
+          services,
+        );
+        running.set(label, committee);
+        log.info("committee joined", { committee: label, member: e.member, validators: e.validators.length });
+      } catch (error) {
+        failures.push({ label, error });
+        log.error("cannot run a committee", { committee: label, reason: reasonOf(error) });
+      }
+    }
+    for (const pubkey of signer.validators()) if (!keep.has(bytesToHex(pubkey))) signer.remove(pubkey);
+    return failures;
+  };
+
+  const unsubscribeAttesters = attesters.subscribe((duty, deadline) => {
     metrics.closeSlotsBefore(Number(duty.slot));
-    combined.pruneBelow(horizon);
-    workflow.onDuty(duty, deadline);
+    for (const c of running.values()) c.onAttesterDuty(duty, deadline);
   });
-  const unsubscribeProposer = proposerScheduler.subscribe((duty, deadline) => proposer.onDuty(duty, deadline));
+  const unsubscribeProposers = proposers.subscribe((duty, deadline) => {
+    const pd = proposers.dutyAt(Number(duty.slot));
+    const owner = pd ? [...running.values()].find((c) => c.serves(pd.pubkey)) : undefined;
+    owner?.onProposerDuty(duty, deadline);
+  });
+  const slotMs = chain.secondsPerSlot * 1000;
   // Inert before Altair: the workflow returns at once on a phase0 slot.
-  const sync = new SyncCommitteeWorkflow({ ...shared, indices: () => indices.list() });
-  const unsubscribeSync = everySlot(chain, slotMs / 3, (slot, deadline) => sync.onSlot(slot, deadline));
+  const unsubscribeSync = everySlot(chain, slotMs / 3, (slot, deadline) => {
+    for (const c of running.values()) c.onSyncSlot(slot, deadline);
+  });
+  // At each epoch's first slot a staged plan takes effect, before the epoch's first duty fires (at 1/3 of the slot).
+  const unsubscribeBoundary = everySlot(chain, 0, (slot) => {
+    if (slot % SLOTS_PER_EPOCH === 0) apply();
+  });
   // Halfway through each epoch's first slot: validators activated since are found before the next epoch's duties load.
   const unsubscribeIndices = everySlot(chain, slotMs / 2, (slot) => {
     if (slot % SLOTS_PER_EPOCH === 0) void indices.refresh();
   });
-  for (const [member, addrs] of cfg.peers ?? []) p2p.setPeerAddrs(member, addrs);
-  log.info("operator node started", { member: cfg.member, validators: indices.size });
+  log.info("operator node started", { listen: host.listenAddrs().join(" ") });
+
+  const committeeOf = (pubkey: Uint8Array) => {
+    const c = [...running.values()].find((x) => x.serves(pubkey));
+    if (!c) throw new UnservedValidatorError(`this node does not serve validator ${bytesToHex(pubkey)}`);
+    return c;
+  };
 
   return {
-    p2p,
+    host,
     ...(api ? { apiUrl: api.url } : {}),
-    listenAddrs: () => p2p.listenAddrs(),
-    setPeerAddrs: (member, addrs) => p2p.setPeerAddrs(member, addrs),
-    requestExit: (pubkey) => exits.requestExit(pubkey),
+    listenAddrs: () => host.listenAddrs(),
+    setPeerAddrs: (key, addrs) => host.setPeerAddrs(key, addrs),
+    plan(entries) {
+      const first = running.size === 0 && staged === undefined;
+      staged = entries;
+      // Duties of the next epoch must be requested with every validator it will have: join the lookups now.
+      indices.setPubkeys(entries.flatMap((e) => e.validators.map((v) => v.publicKey)));
+      void indices.refresh();
+      return first ? apply() : [];
+    },
+    committees: () => running,
+    requestExit: (pubkey) => committeeOf(pubkey).requestExit(pubkey),
     async stop() {
-      unsubscribe();
-      unsubscribeProposer();
+      unsubscribeAttesters();
+      unsubscribeProposers();
       unsubscribeSync();
+      unsubscribeBoundary();
       unsubscribeIndices();
-      combined.stop();
-      workflow.stop();
-      await engine.stop();
-      await p2p.stop();
+      for (const c of running.values()) await c.stop();
+      running.clear();
+      await host.stop();
       await api?.close();
-      log.info("operator node stopped", { member: cfg.member });
+      log.info("operator node stopped", {});
     },
   };
 }
 
-function checkConfig(cfg: OperatorNodeConfig): void {
-  const n = cfg.committee.length;
-  if (cfg.member < 0 || cfg.member >= n)
-    throw new NodeConfigError(`member ${cfg.member} is outside the committee of ${n}`);
-  if (cfg.threshold < 1 || cfg.threshold > n)
-    throw new NodeConfigError(`threshold ${cfg.threshold} must be in 1..${n}`);
-  for (const v of cfg.validators) {
-    if (v.sharePublicKeys.length !== n) {
-      throw new NodeConfigError("each validator needs one share public key per committee member; check the keyshares");
-    }
-    if (!cfg.signer.has(v.publicKey)) {
-      throw new NodeConfigError("the share signer lacks a share of a committee validator; import its keyshares");
-    }
+/** A node that serves one committee: the shape the single-committee tests and tools use. */
+export interface OperatorNodeConfig {
+  /** Position of this operator in the sorted committee (share index = member + 1). */
+  readonly member: number;
+  readonly identitySecret: Uint8Array;
+  /** 33-byte compressed identity keys of the committee, in member order. */
+  readonly committee: readonly Uint8Array[];
+  readonly signer: ShareSigner;
+  readonly validators: readonly CommitteeValidator[];
+  readonly threshold: number;
+  readonly beaconUrl: string;
+  readonly listen: readonly string[];
+  /** Known peer addresses by member index; more can be added later with `setPeerAddrs`. */
+  readonly peers?: ReadonlyMap<number, readonly string[]>;
+  readonly log?: Logger;
+  readonly onEvent?: (e: NodeEvent) => void;
+  readonly api?: { readonly host?: string; readonly port?: number };
+  readonly safetyStore?: SafetyStore;
+  readonly name?: string;
+}
+
+export interface SingleCommitteeNode {
+  readonly apiUrl?: string;
+  readonly p2p: { connectedMembers(): number };
+  listenAddrs(): string[];
+  setPeerAddrs(member: number, addrs: readonly string[]): void;
+  requestExit(validatorPubkey: Uint8Array): Promise<phase0.SignedVoluntaryExit>;
+  stop(): Promise<void>;
+}
+
+export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<SingleCommitteeNode> {
+  const members = new Set(cfg.committee.map((k) => Buffer.from(k).toString("hex")));
+  const node = await startNode(
+    {
+      identitySecret: cfg.identitySecret,
+      beaconUrl: cfg.beaconUrl,
+      listen: cfg.listen,
+      admit: (key) => members.has(Buffer.from(key).toString("hex")),
+      ...(cfg.log ? { log: cfg.log } : {}),
+      ...(cfg.onEvent ? { onEvent: cfg.onEvent } : {}),
+      ...(cfg.api ? { api: cfg.api } : {}),
+      ...(cfg.safetyStore ? { safetyStore: cfg.safetyStore } : {}),
+      ...(cfg.name ? { name: cfg.name } : {}),
+    },
+    cfg.signer,
+  );
+  const [failure] = node.plan([
+    {
+      label: "committee",
+      members: cfg.committee,
+      member: cfg.member,
+      threshold: cfg.threshold,
+      validators: cfg.validators,
+    },
+  ]);
+  if (failure) {
+    await node.stop();
+    throw failure.error;
   }
+  const setPeerAddrs = (member: number, addrs: readonly string[]) => node.setPeerAddrs(cfg.committee[member]!, addrs);
+  for (const [member, addrs] of cfg.peers ?? []) setPeerAddrs(member, addrs);
+  const hexKeys = cfg.committee.map((k) => Buffer.from(k).toString("hex"));
+  return {
+    ...(node.apiUrl ? { apiUrl: node.apiUrl } : {}),
+    p2p: {
+      connectedMembers: () => {
+        const peers = node.host.connectedPeers();
+        return hexKeys.filter((k, i) => i !== cfg.member && peers.has(k)).length;
+      },
+    },
+    listenAddrs: () => node.listenAddrs(),
+    setPeerAddrs,
+    requestExit: (pubkey) => node.requestExit(pubkey),
+    stop: () => node.stop(),
+  };
 }

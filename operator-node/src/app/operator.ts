@@ -1,18 +1,20 @@
 /**
- * One operator's node process: chain events → node state → one committee node per operator set we serve.
+ * One operator's node process: chain events → node state → the one node (app/node.ts) that serves every committee
+ * the operator sits in, over one libp2p host, one beacon client and one API.
  *
  * The registry is the source of truth. The chain sync writes it into SQLite; after every sync the plan of committees
- * is recomputed, and a committee whose validator set changed is restarted with the new set (its consensus and
- * slashing state live in the same database, so a restart is safe at any moment). Shares stay HPKE-encrypted at rest
- * (the registry payload is what we store); they are decrypted only into the signer of a running committee node.
+ * is recomputed and handed to the node, which applies it at the next epoch boundary without restarting anything.
+ * Peers are found from the registry (each operator publishes the multiaddrs of its node); the configuration's
+ * `peers` only override. Shares stay HPKE-encrypted at rest (the registry payload is what we store); they are
+ * decrypted only into the signer, once per validator, when it first joins the plan.
  */
 import { join } from "node:path";
 import { openShare, zeroize } from "@cohort/sdk";
+import { multiaddr as parseMultiaddr } from "@multiformats/multiaddr";
 import { type Address, bytesToHex, createPublicClient, http, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   type CommitteeSpec,
-  committeeFingerprint,
   committeeKey as committeeKeyOf,
   committeePortOffset,
   planCommittees,
@@ -26,20 +28,21 @@ import { type Logger, reasonOf } from "../log.js";
 import { MiniPoolService } from "../pool/minipools.js";
 import { OracleReporter } from "../pool/oracle.js";
 import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
-import { ShareSigner, type ValidatorShare } from "../signer/share-signer.js";
+import { ShareSigner } from "../signer/share-signer.js";
 import { SlashingProtection } from "../signer/slashing-protection.js";
-import { ChainState, type ValidatorStatus } from "../store/chain-state.js";
+import { ChainState, type OperatorRecord, type ValidatorStatus } from "../store/chain-state.js";
 import { ConsensusStateStore } from "../store/consensus-state.js";
 import { type Db, openDatabase } from "../store/database.js";
 import { MiniPoolStore } from "../store/minipools.js";
-import { type OperatorNode, startOperatorNode } from "./node.js";
+import type { Committee } from "./committee.js";
+import { type CommitteePlanEntry, type OperatorNode, startNode } from "./node.js";
 
 /**
- * Ports one operator uses above its base port; every member must use the same numbers. Committee hosts take
- * `base + offset`, DKG hosts `base + 50 + offset`, offset in 0..49 derived from the operator set.
+ * DKG ceremonies still run on a host of their own per operator set, on `p2p.port + 50 + offset` (offset 0..49 from
+ * the operator set), beside the node's one host on `p2p.port`.
  */
-export const COMMITTEE_PORT_SPAN = 100;
-const HALF_SPAN = COMMITTEE_PORT_SPAN / 2;
+const DKG_PORT_BASE = 50;
+const DKG_PORT_SPAN = 50;
 /** Per DKG round: generous, since members learn of a mini-pool up to one poll interval apart. */
 const DKG_ROUND_MS = 20_000;
 
@@ -48,16 +51,12 @@ export class OperatorIdentityError extends Error {
 }
 
 export interface RunningOperator {
-  /** Committees running now, by key ("1-2-3-4"). */
-  committees(): ReadonlyMap<string, OperatorNode>;
-  /** The first committee's API URL when `api` is configured (one API per process is the next step). */
+  /** Committees running now, by label ("1-2-3-4"). */
+  committees(): ReadonlyMap<string, Committee>;
+  /** The node's API URL when `api` is configured. */
   apiUrl(): string | undefined;
-  stop(): Promise<void>;
-}
-
-interface Running {
-  readonly fingerprint: string;
   readonly node: OperatorNode;
+  stop(): Promise<void>;
 }
 
 export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logger): Promise<RunningOperator> {
@@ -76,7 +75,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     log,
   });
   const protection = new SlashingProtection(db);
-  const safetyStore = new ConsensusStateStore(db);
+  const signer = new ShareSigner(protection, []);
   const exits = new Set<string>();
   const beacon = cfg.execution.miniPools ? await connectBeacon(cfg.beacon.url) : undefined;
   const miniPools = beacon ? miniPoolService(cfg, keys, beacon, { client, chainId, db, state, log }) : undefined;
@@ -96,35 +95,40 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     ...registryValidators(state, { chainId, registry: cfg.execution.registry, ...cfg, keys }),
     ...(miniPools?.servedValidators() ?? []),
   ];
-  const running = new Map<string, Running>();
-  const abort = new AbortController();
-  let stopped = false;
 
-  const reconcile = async () => {
+  // The first sync runs before the node starts, so a wrong key file or registry fails `start` at once.
+  await sync.syncToHead();
+  checkIdentity(state, cfg.operatorId, keys.identityPublicKey);
+  await miniPools?.poll();
+  // Only operators registered on-chain may connect: a stranger is refused once noise has proven its key.
+  const admitted = new Set<string>();
+  const node = await startNode(
+    {
+      identitySecret: keys.identitySecret,
+      beaconUrl: cfg.beacon.url,
+      listen: [multiaddr(cfg.p2p.host, cfg.p2p.port)],
+      admit: (key) => admitted.has(bytesToHex(key)),
+      log,
+      ...(cfg.api ? { api: cfg.api } : {}),
+      safetyStore: new ConsensusStateStore(db),
+      name: `operator ${cfg.operatorId}`,
+    },
+    signer,
+  );
+  const peers = new PeerBook(node, cfg, log);
+  const abort = new AbortController();
+
+  const reconcile = async (): Promise<number> => {
     checkIdentity(state, cfg.operatorId, keys.identityPublicKey);
+    const operators = state.operators();
+    admitted.clear();
+    for (const o of operators) if (o.active && o.id !== cfg.operatorId) admitted.add(bytesToHex(o.identityKey));
+    peers.update(operators);
     const plan = planCommittees(served(), (id) => state.operator(id), cfg.operatorId);
     for (const s of plan.skipped) log.warn("cannot run a committee", s);
-    const wanted = new Map(plan.committees.map((c) => [c.key, c]));
-    for (const [key, r] of running) {
-      const next = wanted.get(key);
-      if (next && committeeFingerprint(next) === r.fingerprint) continue;
-      running.delete(key);
-      await r.node.stop();
-      log.info("committee stopped", { committee: key, reason: next ? "validator set changed" : "no validators left" });
-    }
-    let failed = 0;
-    for (const [key, spec] of wanted) {
-      if (running.has(key) || stopped) continue;
-      try {
-        const withApi = ![...running.values()].some((r) => r.node.apiUrl);
-        const node = await startCommittee(spec, { cfg, keys, chainId, protection, safetyStore, log, withApi });
-        running.set(key, { fingerprint: committeeFingerprint(spec), node });
-        log.info("committee started", { committee: key, member: spec.member, validators: spec.validators.length });
-      } catch (error) {
-        failed++;
-        log.error("could not start a committee; retrying", { committee: key, reason: reasonOf(error) });
-      }
-    }
+    const { entries, failed } = await openPlan(plan.committees, signer, log);
+    for (const f of node.plan(entries))
+      log.error("cannot run a committee", { committee: f.label, reason: reasonOf(f.error) });
     requestExits();
     return failed;
   };
@@ -135,8 +139,8 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     for (const v of state.validators()) {
       const key = Buffer.from(v.publicKey).toString("hex");
       if (v.status !== "exit_requested" || v.shareIndex === null || exits.has(key)) continue;
-      const node = running.get(committeeKeyOf(v.operatorIds))?.node;
-      if (!node) continue;
+      const committee = node.committees().get(committeeKeyOf(v.operatorIds));
+      if (!committee?.serves(v.publicKey)) continue;
       exits.add(key);
       node.requestExit(v.publicKey).then(
         () => log.info("voluntary exit submitted", { validator: `0x${key}` }),
@@ -148,10 +152,14 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     }
   };
 
-  // The first round runs before we return, so a wrong key file or registry fails `start` at once.
-  await sync.syncToHead();
-  await miniPools?.poll();
-  let retry = (await reconcile()) > 0;
+  let retry: boolean;
+  try {
+    retry = (await reconcile()) > 0;
+  } catch (error) {
+    await node.stop();
+    db.close();
+    throw error;
+  }
   const loop = (async () => {
     let backoff = cfg.execution.pollMs;
     while (!abort.signal.aborted) {
@@ -171,64 +179,110 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
   })();
 
   return {
-    committees: () => new Map([...running].map(([k, r]) => [k, r.node])),
-    apiUrl: () => [...running.values()].find((r) => r.node.apiUrl)?.node.apiUrl,
+    node,
+    committees: () => node.committees(),
+    apiUrl: () => node.apiUrl,
     async stop() {
-      stopped = true;
       abort.abort();
       await loop;
       await miniPools?.stop();
-      for (const r of running.values()) await r.node.stop();
-      running.clear();
+      await node.stop();
       db.close();
     },
   };
 }
 
-interface CommitteeContext {
-  readonly cfg: NodeConfigFile;
-  readonly keys: NodeKeys;
-  readonly chainId: bigint;
-  readonly protection: SlashingProtection;
-  readonly safetyStore: ConsensusStateStore;
-  readonly log: Logger;
-  readonly withApi: boolean;
-}
-
-async function startCommittee(spec: CommitteeSpec, ctx: CommitteeContext): Promise<OperatorNode> {
-  const { cfg, keys, log } = ctx;
-  const shares: ValidatorShare[] = [];
-  const validators: CommitteeValidator[] = [];
-  let threshold = 0;
-  let signer: ShareSigner;
-  try {
+/**
+ * Opens the shares of validators that join the plan (once each: the signer keeps them) and turns the plan into the
+ * node's entries. A share that no longer opens leaves its validator out, logged, and is retried at the next sync.
+ */
+async function openPlan(
+  committees: readonly CommitteeSpec[],
+  signer: ShareSigner,
+  log: Logger,
+): Promise<{ entries: CommitteePlanEntry[]; failed: number }> {
+  const entries: CommitteePlanEntry[] = [];
+  let failed = 0;
+  for (const spec of committees) {
+    const validators: CommitteeValidator[] = [];
+    let threshold = 0;
     for (const v of spec.validators) {
-      const opened = await v.open();
-      shares.push({ validatorPublicKey: v.publicKey, secret: opened.secret });
+      let opened: Awaited<ReturnType<ServedValidator["open"]>>;
+      try {
+        opened = await v.open();
+      } catch (error) {
+        failed++;
+        log.error("cannot open a validator's share; retrying", {
+          committee: spec.key,
+          validator: bytesToHex(v.publicKey),
+          reason: reasonOf(error),
+        });
+        continue;
+      }
+      try {
+        // Already held: drop the fresh copy. Otherwise the signer takes (and zeroizes) it.
+        if (!signer.has(v.publicKey)) signer.add([{ validatorPublicKey: v.publicKey, secret: opened.secret }]);
+      } finally {
+        zeroize(opened.secret);
+      }
       validators.push({ publicKey: v.publicKey, sharePublicKeys: opened.sharePublicKeys });
       threshold = opened.threshold;
     }
-    signer = new ShareSigner(ctx.protection, shares);
-  } finally {
-    // ShareSigner zeroizes what it loads; this also covers the shares opened before a later one failed to open.
-    for (const s of shares) zeroize(s.secret);
+    if (validators.length === 0) continue;
+    entries.push({ label: spec.key, members: spec.identityKeys, member: spec.member, threshold, validators });
   }
-  const { listen, peers } = network(cfg, spec.operatorIds, committeePortOffset(spec.operatorIds, HALF_SPAN));
-  return startOperatorNode({
-    member: spec.member,
-    identitySecret: keys.identitySecret,
-    committee: spec.identityKeys,
-    signer,
-    validators,
-    threshold,
-    beaconUrl: cfg.beacon.url,
-    listen,
-    peers,
-    log,
-    ...(ctx.withApi && cfg.api ? { api: cfg.api } : {}),
-    safetyStore: ctx.safetyStore,
-    name: `operator ${cfg.operatorId}`,
-  });
+  return { entries, failed };
+}
+
+/**
+ * Where each operator's node listens: the configuration's `peers` override, else the multiaddrs it published in
+ * the registry. A change is handed to the host, which redials; an address that does not parse is logged with the
+ * operator id once per change and skipped.
+ */
+class PeerBook {
+  private readonly seen = new Map<bigint, string>();
+
+  constructor(
+    private readonly node: OperatorNode,
+    private readonly cfg: NodeConfigFile,
+    private readonly log: Logger,
+  ) {}
+
+  update(operators: readonly OperatorRecord[]): void {
+    for (const o of operators) {
+      if (o.id === this.cfg.operatorId) continue;
+      const override = this.cfg.peers.get(o.id);
+      const published = override ? [multiaddr(override.host, override.port)] : o.endpoints;
+      const fingerprint = JSON.stringify(published);
+      if (this.seen.get(o.id) === fingerprint) continue;
+      this.seen.set(o.id, fingerprint);
+      const usable = published.filter((a) => this.usable(o.id, a));
+      if (usable.length === 0 && o.active) {
+        this.log.warn("no usable address for an operator's node; it cannot be reached until it publishes one", {
+          operator: o.id,
+        });
+      }
+      this.node.setPeerAddrs(o.identityKey, usable);
+    }
+  }
+
+  private usable(operatorId: bigint, addr: string): boolean {
+    try {
+      const ma = parseMultiaddr(addr);
+      const protos = ma.getComponents().map((c) => c.name);
+      if (!["ip4", "ip6", "dns4", "dns6", "dns"].includes(protos[0] ?? "") || protos[1] !== "tcp") {
+        throw new Error("expected /ip4|ip6|dns4|dns6/<host>/tcp/<port>");
+      }
+      return true;
+    } catch (error) {
+      this.log.warn("ignored an operator's published address", {
+        operator: operatorId,
+        address: addr,
+        reason: reasonOf(error),
+      });
+      return false;
+    }
+  }
 }
 
 /** The identity key is an Ethereum key too: nodes send mini-pool and oracle transactions from its address. */
@@ -255,7 +309,7 @@ function miniPoolService(
     confirmations: cfg.execution.confirmations,
     deployBlock: cfg.execution.deployBlock,
     identityKeyOf: (id) => ctx.state.operator(id)?.identityKey,
-    dkgNetwork: (ids) => network(cfg, ids, HALF_SPAN + committeePortOffset(ids, HALF_SPAN)),
+    dkgNetwork: (ids) => dkgNetwork(cfg, ctx.state, ids),
     forkVersion: beacon.config.GENESIS_FORK_VERSION,
     deadlineMs: DKG_ROUND_MS,
     log: ctx.log,
@@ -294,14 +348,25 @@ function checkIdentity(state: ChainState, operatorId: bigint, identityPublicKey:
   }
 }
 
-/** Our listen address and the peers' addresses for one operator set, `offset` above every base port. */
-function network(cfg: NodeConfigFile, operatorIds: readonly bigint[], offset: number) {
+/** Our DKG listen address and the peers' for one operator set: their node's host and base port, offset. */
+function dkgNetwork(cfg: NodeConfigFile, state: ChainState, operatorIds: readonly bigint[]) {
+  const offset = DKG_PORT_BASE + committeePortOffset(operatorIds, DKG_PORT_SPAN);
   const peers = new Map<number, string[]>();
   operatorIds.forEach((id, member) => {
-    const peer = cfg.peers.get(id);
-    if (peer && id !== cfg.operatorId) peers.set(member, [multiaddr(peer.host, peer.port + offset)]);
+    if (id === cfg.operatorId) return;
+    const at = cfg.peers.get(id) ?? hostPortOf(state.operator(id)?.endpoints ?? []);
+    if (at) peers.set(member, [multiaddr(at.host, at.port + offset)]);
   });
   return { listen: [multiaddr(cfg.p2p.host, cfg.p2p.port + offset)], peers };
+}
+
+/** The host and TCP port of the first published address that has both. */
+function hostPortOf(endpoints: readonly string[]): { host: string; port: number } | undefined {
+  for (const e of endpoints) {
+    const m = /^\/(?:ip4|ip6|dns4|dns6|dns)\/([^/]+)\/tcp\/(\d+)/.exec(e);
+    if (m) return { host: m[1]!, port: Number(m[2]) };
+  }
+  return undefined;
 }
 
 function multiaddr(host: string, port: number): string {

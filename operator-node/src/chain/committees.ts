@@ -80,17 +80,12 @@ export function committeeKey(operatorIds: readonly bigint[]): string {
 }
 
 /**
- * Each committee has its own libp2p host on `basePort + offset`; every member computes the same offset from the
- * operator set, so a peer's port follows from its configured base port. `span` bounds the ports an operator uses.
+ * A DKG ceremony runs on a host of its own on `basePort + offset`; every member computes the same offset from the
+ * operator set, so a peer's port follows from its base port. `span` bounds the ports an operator uses.
  */
 export function committeePortOffset(operatorIds: readonly bigint[], span: number): number {
   const digest = keccak256(new TextEncoder().encode(committeeKey(operatorIds)));
   return Number.parseInt(digest.slice(2, 10), 16) % span;
-}
-
-/** Changes whenever a committee gains or loses a validator: the trigger to restart its node with the new set. */
-export function committeeFingerprint(c: CommitteeSpec): string {
-  return `${c.key}|${c.validators.map((v) => Buffer.from(v.publicKey).toString("hex")).join(",")}`;
 }
 
 const sortIds = (ids: readonly bigint[]) => [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -14,6 +14,7 @@ export type RegistryEvent = Positioned<
       name: string;
     }
   | { kind: "OperatorRemoved"; operatorId: bigint }
+  | { kind: "OperatorEndpointsUpdated"; operatorId: bigint; endpoints: string[] }
   | {
       kind: "ValidatorAdded";
       owner: Address;
@@ -40,6 +41,7 @@ export type RegistryEvent = Positioned<
 export const REGISTRY_EVENT_NAMES = [
   "OperatorAdded",
   "OperatorRemoved",
+  "OperatorEndpointsUpdated",
   "ValidatorAdded",
   "ValidatorRemoved",
   "ValidatorExitRequested",
@@ -70,6 +72,14 @@ export function decodeRegistryLogs(logs: Log[]): RegistryEvent[] {
       }
       case "OperatorRemoved":
         events.push({ ...at, kind: log.eventName, operatorId: log.args.operatorId });
+        break;
+      case "OperatorEndpointsUpdated":
+        events.push({
+          ...at,
+          kind: log.eventName,
+          operatorId: log.args.operatorId,
+          endpoints: [...log.args.endpoints],
+        });
         break;
       case "ValidatorAdded": {
         const { owner, operatorIds, publicKey, payload, nonce } = log.args;

@@ -126,6 +126,9 @@ export class ChainSync {
       case "OperatorRemoved":
         s.deactivateOperator(event.operatorId);
         return;
+      case "OperatorEndpointsUpdated":
+        s.setOperatorEndpoints(event.operatorId, event.endpoints);
+        return;
       case "ValidatorAdded":
       case "ValidatorCommitteeChanged":
         if (verdict) {

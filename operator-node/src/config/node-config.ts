@@ -45,7 +45,7 @@ export interface NodeConfigFile {
     readonly reportPeriodEpochs: number;
   };
   readonly beacon: { readonly url: string };
-  /** Base port: each committee listens on `port + committeePortOffset(committee)` (see app/operator.ts). */
+  /** Where the node's one libp2p host listens (publish it in the registry); DKG ceremonies use ports above it (app/operator.ts). */
   readonly p2p: Endpoint;
   readonly peers: ReadonlyMap<bigint, Endpoint>;
   readonly api?: Partial<Endpoint>;

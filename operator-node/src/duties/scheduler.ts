@@ -14,12 +14,16 @@ import { type BeaconChain, slotAt, slotStartMs } from "./beacon.js";
 export class AttesterScheduler implements Scheduler {
   private readonly loading = new Map<number, Promise<AttesterDuty[]>>();
   private readonly loaded = new Map<number, AttesterDuty[]>();
+  /** The index-set version each epoch's duties were requested with. */
+  private readonly loadedVersion = new Map<number, number>();
 
   constructor(
     private readonly chain: BeaconChain,
     /** Read at each epoch's load, so validators that gain an index later get duties from then on. */
     private readonly indices: () => readonly number[],
     private readonly log: Logger,
+    /** Changes whenever `indices()` does: loaded epochs are requested again for the new set. */
+    private readonly version: () => number = () => 0,
   ) {}
 
   /** The duties of one slot, once its epoch is loaded (always the case when its Duty fires). */
@@ -33,6 +37,8 @@ export class AttesterScheduler implements Scheduler {
     let timer: NodeJS.Timeout | undefined;
     const fire = async (slot: number): Promise<void> => {
       const epoch = epochOf(slot);
+      this.reloadIfStale(epoch);
+      this.reloadIfStale(epoch + 1);
       void this.load(epoch + 1);
       await this.load(epoch);
       this.forgetBefore(epoch - 1);
@@ -66,21 +72,34 @@ export class AttesterScheduler implements Scheduler {
     };
   }
 
+  /** A validator joined, left or got its index since the epoch was loaded: ask again (one request for all). */
+  private reloadIfStale(epoch: number): void {
+    const v = this.loadedVersion.get(epoch);
+    if (v === undefined || v === this.version()) return;
+    this.loading.delete(epoch);
+    this.loaded.delete(epoch);
+    this.loadedVersion.delete(epoch);
+  }
+
   /** Loads an epoch's duties once; a failure is logged and retried at the next slot. */
   private load(epoch: number): Promise<AttesterDuty[]> {
     let p = this.loading.get(epoch);
     if (!p) {
-      p = attesterDuties(this.chain, epoch, [...this.indices()]).then(
+      this.loadedVersion.set(epoch, this.version());
+      const request: Promise<AttesterDuty[]> = attesterDuties(this.chain, epoch, [...this.indices()]).then(
         (duties) => {
-          this.loaded.set(epoch, duties);
+          // A reload may have replaced this request meanwhile: its answer is for an older set.
+          if (this.loading.get(epoch) === request) this.loaded.set(epoch, duties);
           return duties;
         },
         (e: unknown) => {
           this.loading.delete(epoch);
+          this.loadedVersion.delete(epoch);
           this.log.warn("attester duties unavailable; retrying next slot", { epoch, reason: String(e) });
           return [];
         },
       );
+      p = request;
       this.loading.set(epoch, p);
     }
     return p;
@@ -89,6 +108,7 @@ export class AttesterScheduler implements Scheduler {
   private forgetBefore(epoch: number): void {
     for (const e of this.loading.keys()) if (e < epoch) this.loading.delete(e);
     for (const e of this.loaded.keys()) if (e < epoch) this.loaded.delete(e);
+    for (const e of this.loadedVersion.keys()) if (e < epoch) this.loadedVersion.delete(e);
   }
 }
 

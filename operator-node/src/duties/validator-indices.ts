@@ -9,12 +9,34 @@ import type { BeaconChain } from "./beacon.js";
 
 export class ValidatorIndexBook {
   private readonly known = new Map<string, number>();
+  private pubkeys: readonly Uint8Array[];
+  /** Bumped whenever the set of known indices changes, so duty caches know to reload. */
+  version = 0;
 
   constructor(
     private readonly chain: BeaconChain,
-    private readonly pubkeys: readonly Uint8Array[],
+    pubkeys: readonly Uint8Array[],
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.pubkeys = pubkeys;
+  }
+
+  /** The validators to look up from now on (all the node serves, including those joining at the next epoch). */
+  setPubkeys(pubkeys: readonly Uint8Array[]): void {
+    this.pubkeys = pubkeys;
+    const wanted = new Set(pubkeys.map(hex));
+    for (const k of this.known.keys()) {
+      if (!wanted.has(k)) {
+        this.known.delete(k);
+        this.version++;
+      }
+    }
+  }
+
+  /** The index of a validator, if the beacon chain knows it. */
+  indexOf(pubkey: Uint8Array): number | undefined {
+    return this.known.get(hex(pubkey));
+  }
 
   /** Looks up the validators without an index yet; a failure is logged and retried at the next call. */
   async refresh(): Promise<void> {
@@ -23,6 +45,7 @@ export class ValidatorIndexBook {
     try {
       const found = await validatorIndices(this.chain, missing);
       for (const [pubkey, index] of found) this.known.set(pubkey, index);
+      if (found.size > 0) this.version++;
       if (found.size > 0) this.log.info("validators found on the beacon chain", { indices: [...found.values()] });
       if (this.known.size < this.pubkeys.length) {
         this.log.warn("some validators are not on the beacon chain yet; they get duties once they are", {

@@ -26,12 +26,17 @@ export const shareIndexOf = (member: number): number => member + 1;
 
 export class TransportParSigEx implements ParSigEx {
   readonly stats: ExchangeStats = { received: 0, malformed: 0, refused: 0 };
-  private readonly validators: Set<string>;
+  private validators: Set<string>;
   private readonly subscribers = new Set<(from: number, partials: readonly PartialSignature[]) => void>();
 
   constructor(private readonly cfg: ExchangeConfig) {
     this.validators = new Set(cfg.validators.map(hex));
     cfg.transport.onFrame((from, frame) => this.onFrame(from, frame));
+  }
+
+  /** Validators the committee runs from now on; partials for others are refused. */
+  setValidators(validators: readonly Uint8Array[]): void {
+    this.validators = new Set(validators.map(hex));
   }
 
   async broadcast(partials: readonly PartialSignature[]): Promise<void> {

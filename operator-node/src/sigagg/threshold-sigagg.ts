@@ -30,7 +30,7 @@ type OnSigned = (duty: Duty, validatorPubkey: Uint8Array, signature: Uint8Array)
 
 export class ThresholdSigAgg implements SigAgg {
   private readonly entries = new Map<string, Entry>();
-  private readonly validators: Map<string, CommitteeValidator>;
+  private validators: Map<string, CommitteeValidator>;
   private readonly subscribers = new Set<OnSigned>();
 
   constructor(
@@ -39,6 +39,15 @@ export class ThresholdSigAgg implements SigAgg {
     private readonly log: Logger,
   ) {
     this.validators = new Map(validators.map((v) => [hex(v.publicKey), v]));
+  }
+
+  /**
+   * The committee's validators from now on (the node changes them at epoch boundaries). Entries of a removed
+   * validator are dropped: nothing of its will be combined any more.
+   */
+  setValidators(validators: readonly CommitteeValidator[]): void {
+    this.validators = new Map(validators.map((v) => [hex(v.publicKey), v]));
+    for (const [k, e] of this.entries) if (!this.validators.has(hex(e.validator.publicKey))) this.entries.delete(k);
   }
 
   /** The message this node agreed to sign for (duty, validator): only partials over it can combine. */

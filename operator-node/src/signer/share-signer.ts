@@ -18,10 +18,25 @@ export class ShareSigner {
     private readonly protection: SlashingProtection,
     shares: readonly ValidatorShare[],
   ) {
+    this.add(shares);
+  }
+
+  /** Loads shares (a validator joining the committee); their byte copies are zeroized. */
+  add(shares: readonly ValidatorShare[]): void {
     for (const share of shares) {
       this.keys.set(keyOf(share.validatorPublicKey), SecretKey.fromBytes(share.secret));
       share.secret.fill(0);
     }
+  }
+
+  /** Forgets a validator's share (removed, liquidated, moved or exited): nothing is signed for it any more. */
+  remove(validatorPublicKey: Uint8Array): void {
+    this.keys.delete(keyOf(validatorPublicKey));
+  }
+
+  /** Public keys of the validators this signer holds a share of. */
+  validators(): Uint8Array[] {
+    return [...this.keys.keys()].map((k) => Uint8Array.from(Buffer.from(k, "hex")));
   }
 
   /** Partial signature over an attestation's signing root; throws `SlashableSigningError` instead of signing. */

@@ -23,7 +23,19 @@ export interface OperatorRecord {
   encryptionKey: Uint8Array;
   name: string;
   active: boolean;
+  /** Multiaddrs the operator published for its node (unchecked strings from the chain). */
+  endpoints: string[];
 }
+
+type OperatorRow = {
+  id: number;
+  owner: string;
+  identity_key: Uint8Array;
+  encryption_key: Uint8Array;
+  name: string;
+  active: number;
+  endpoints: string;
+};
 
 type ValidatorRow = {
   pubkey: Uint8Array;
@@ -51,7 +63,7 @@ export class ChainState {
     writeCheckpoint(this.db, CHECKPOINT, block);
   }
 
-  upsertOperator(o: OperatorRecord): void {
+  upsertOperator(o: Omit<OperatorRecord, "endpoints">): void {
     this.db
       .prepare(
         `INSERT INTO operators (id, owner, identity_key, encryption_key, name, active) VALUES (?, ?, ?, ?, ?, ?)
@@ -61,34 +73,22 @@ export class ChainState {
       .run(o.id, o.owner, o.identityKey, o.encryptionKey, o.name, o.active ? 1 : 0);
   }
 
+  setOperatorEndpoints(id: bigint, endpoints: readonly string[]): void {
+    this.db.prepare("UPDATE operators SET endpoints = ? WHERE id = ?").run(JSON.stringify(endpoints), id);
+  }
+
+  /** Every operator the registry has named, removed ones included (ascending id). */
+  operators(): OperatorRecord[] {
+    return this.db.prepare<[], OperatorRow>("SELECT * FROM operators ORDER BY id").all().map(operatorOf);
+  }
+
   deactivateOperator(id: bigint): void {
     this.db.prepare("UPDATE operators SET active = 0 WHERE id = ?").run(id);
   }
 
   operator(id: bigint): OperatorRecord | undefined {
-    const row = this.db
-      .prepare<
-        [bigint],
-        {
-          id: number;
-          owner: string;
-          identity_key: Uint8Array;
-          encryption_key: Uint8Array;
-          name: string;
-          active: number;
-        }
-      >("SELECT * FROM operators WHERE id = ?")
-      .get(id);
-    return (
-      row && {
-        id: BigInt(row.id),
-        owner: row.owner as Address,
-        identityKey: new Uint8Array(row.identity_key),
-        encryptionKey: new Uint8Array(row.encryption_key),
-        name: row.name,
-        active: row.active === 1,
-      }
-    );
+    const row = this.db.prepare<[bigint], OperatorRow>("SELECT * FROM operators WHERE id = ?").get(id);
+    return row && operatorOf(row);
   }
 
   putValidator(v: TrackedValidator): void {
@@ -151,5 +151,17 @@ function toValidator(row: ValidatorRow): TrackedValidator {
     status: row.status,
     statusBlock: BigInt(row.status_block),
     refusal: row.refusal,
+  };
+}
+
+function operatorOf(row: OperatorRow): OperatorRecord {
+  return {
+    id: BigInt(row.id),
+    owner: row.owner as Address,
+    identityKey: new Uint8Array(row.identity_key),
+    encryptionKey: new Uint8Array(row.encryption_key),
+    name: row.name,
+    active: row.active === 1,
+    endpoints: JSON.parse(row.endpoints) as string[],
   };
 }

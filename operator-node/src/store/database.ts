@@ -45,6 +45,8 @@ const MIGRATIONS: readonly string[] = [
      share_index INTEGER NOT NULL, share_enc BLOB NOT NULL, share_ct BLOB NOT NULL,
      share_public_keys BLOB NOT NULL, threshold INTEGER NOT NULL,
      deposit_signature BLOB NOT NULL, deposit_data_root BLOB NOT NULL) STRICT;`,
+  // Where each operator's node listens (multiaddrs published in the registry), as a JSON array.
+  `ALTER TABLE operators ADD COLUMN endpoints TEXT NOT NULL DEFAULT '[]';`,
 ];
 
 export function openDatabase(path: string): Db {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeStatus } from "../../src/api/status.js";
 import type { NodeEvent } from "../../src/app/attester.js";
-import { type OperatorNode, startOperatorNode } from "../../src/app/node.js";
+import { type SingleCommitteeNode, startOperatorNode } from "../../src/app/node.js";
 import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
 import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
 import { ShareSigner } from "../../src/signer/share-signer.js";
@@ -27,7 +27,7 @@ let beacon: Beacon;
 let chain: BeaconChain;
 const validators: CommitteeValidator[] = [];
 const dbs: Db[] = [];
-const nodes = new Map<number, OperatorNode>();
+const nodes = new Map<number, SingleCommitteeNode>();
 const events: NodeEvent[][] = [[], [], [], []];
 
 /** Data roots of the attestations found in blocks from `fromSlot` to the head. */

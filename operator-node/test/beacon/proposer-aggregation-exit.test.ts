@@ -6,7 +6,7 @@ import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeEvent } from "../../src/app/attester.js";
-import { type OperatorNode, startOperatorNode } from "../../src/app/node.js";
+import { type SingleCommitteeNode, startOperatorNode } from "../../src/app/node.js";
 import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
 import { voluntaryExitSigningRoot } from "../../src/duties/exit.js";
 import { jsonLogger } from "../../src/log.js";
@@ -28,7 +28,7 @@ let beacon: Beacon;
 let chain: BeaconChain;
 const validators: CommitteeValidator[] = [];
 const dbs: Db[] = [];
-const nodes = new Map<number, OperatorNode>();
+const nodes = new Map<number, SingleCommitteeNode>();
 const events: NodeEvent[][] = [[], [], [], []];
 let firstSlot = 0;
 

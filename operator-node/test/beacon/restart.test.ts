@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeEvent } from "../../src/app/attester.js";
-import { type OperatorNode, startOperatorNode } from "../../src/app/node.js";
+import { type SingleCommitteeNode, startOperatorNode } from "../../src/app/node.js";
 import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
 import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
 import { ShareSigner } from "../../src/signer/share-signer.js";
@@ -35,7 +35,7 @@ let committee: Uint8Array[];
 const validators: CommitteeValidator[] = [];
 const perMember: { validatorPublicKey: Uint8Array; secret: Uint8Array }[][] = [[], [], [], []];
 const dbPaths = [0, 1, 2, 3].map((m) => () => join(dir, `node-${m}.sqlite`));
-const nodes = new Map<number, OperatorNode>();
+const nodes = new Map<number, SingleCommitteeNode>();
 /** Every event of every member; the child's carry the life (1, 2, …) they came from. */
 const events: { member: number; life: number; e: NodeEvent }[] = [];
 let child: { proc: ChildProcess; life: number; addrs: string[] } | undefined;
