@@ -15,6 +15,8 @@ import { startApi } from "../api/server.js";
 import { StatusBook } from "../api/status.js";
 import { maxEncodedBytes } from "../consensus/codec.js";
 import type { SafetyStore } from "../consensus/types.js";
+import { DKG_MAX_FRAME_BYTES } from "../dkg/codec.js";
+import { inboxOf } from "../dkg/inbox.js";
 import { connectBeacon } from "../duties/beacon.js";
 import { ProposerScheduler } from "../duties/proposer-scheduler.js";
 import { AttesterScheduler } from "../duties/scheduler.js";
@@ -26,6 +28,7 @@ import { committeeIdOf } from "../p2p/transport.js";
 import { MAX_FRAME_BYTES } from "../parsigex/codec.js";
 import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
 import type { ShareSigner } from "../signer/share-signer.js";
+import type { Transport } from "../workflow.js";
 import type { NodeEvent } from "./attester.js";
 import { CONSENSUS_MAX_VALUE_BYTES, Committee, type SharedServices } from "./committee.js";
 
@@ -78,6 +81,11 @@ export interface OperatorNode {
   /** The committees running now, by label. */
   committees(): ReadonlyMap<string, Committee>;
   /**
+   * The DKG channel of one operator set (identity keys in member order) on the node's host: every ceremony of that
+   * set runs over it, told apart by the ceremony id in each frame. Opened on first use, kept while the node runs.
+   */
+  dkgChannel(members: readonly Uint8Array[]): Transport;
+  /**
    * Exits a validator we serve (call it on the owner's ExitRequested event, on every member): consensus on the
    * VoluntaryExit, threshold signature, submission. Resolves with what was submitted.
    */
@@ -100,10 +108,18 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
   const indices = new ValidatorIndexBook(chain, [], log);
   const host = await P2PHost.create({ privateKey: cfg.identitySecret, listen: cfg.listen, admit: cfg.admit });
   // Every channel exists before any peer address is known, so no early frame finds no handler.
+  // Members join a committee at the same epoch boundary but not the same millisecond, and learn of a DKG ceremony up
+  // to one chain poll apart: each channel holds a bounded number of a peer's frames for a committee not attached yet.
+  const early = { earlyFramesPerPeer: 128, earlyFrameMs: 30_000 };
   const channels = {
-    consensus: await host.channel("consensus", { maxFrameBytes: maxEncodedBytes(CONSENSUS_MAX_VALUE_BYTES) }),
-    parsig: await host.channel("parsig", { maxFrameBytes: MAX_FRAME_BYTES }),
+    consensus: await host.channel("consensus", {
+      maxFrameBytes: maxEncodedBytes(CONSENSUS_MAX_VALUE_BYTES),
+      ...early,
+    }),
+    parsig: await host.channel("parsig", { maxFrameBytes: MAX_FRAME_BYTES, ...early }),
   };
+  const dkg = await host.channel("dkg", { maxFrameBytes: DKG_MAX_FRAME_BYTES, maxQueueFrames: 256, ...early });
+  const dkgChannels = new Map<string, Transport>();
   const running = new Map<string, Committee>();
   let staged: readonly CommitteePlanEntry[] | undefined;
 
@@ -224,6 +240,18 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
       return first ? apply() : [];
     },
     committees: () => running,
+    dkgChannel(members) {
+      const id = committeeIdOf(members);
+      const key = bytesToHex(id);
+      let ch = dkgChannels.get(key);
+      if (!ch) {
+        ch = dkg.attach(id, members);
+        // The inbox takes the frames at once (held ones included); ceremonies of this operator set share it.
+        inboxOf(ch);
+        dkgChannels.set(key, ch);
+      }
+      return ch;
+    },
     requestExit: (pubkey) => committeeOf(pubkey).requestExit(pubkey),
     async stop() {
       unsubscribeAttesters();

@@ -16,7 +16,6 @@ import { privateKeyToAccount } from "viem/accounts";
 import {
   type CommitteeSpec,
   committeeKey as committeeKeyOf,
-  committeePortOffset,
   planCommittees,
   type ServedValidator,
 } from "../chain/committees.js";
@@ -34,15 +33,10 @@ import { ChainState, type OperatorRecord, type ValidatorStatus } from "../store/
 import { ConsensusStateStore } from "../store/consensus-state.js";
 import { type Db, openDatabase } from "../store/database.js";
 import { MiniPoolStore } from "../store/minipools.js";
+import type { Transport } from "../workflow.js";
 import type { Committee } from "./committee.js";
 import { type CommitteePlanEntry, type OperatorNode, startNode } from "./node.js";
 
-/**
- * DKG ceremonies still run on a host of their own per operator set, on `p2p.port + 50 + offset` (offset 0..49 from
- * the operator set), beside the node's one host on `p2p.port`.
- */
-const DKG_PORT_BASE = 50;
-const DKG_PORT_SPAN = 50;
 /** Per DKG round: generous, since members learn of a mini-pool up to one poll interval apart. */
 const DKG_ROUND_MS = 20_000;
 
@@ -78,7 +72,15 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
   const signer = new ShareSigner(protection, []);
   const exits = new Set<string>();
   const beacon = cfg.execution.miniPools ? await connectBeacon(cfg.beacon.url) : undefined;
-  const miniPools = beacon ? miniPoolService(cfg, keys, beacon, { client, chainId, db, state, log }) : undefined;
+  // Ceremonies run over the node's host, which starts after the first sync: bound late.
+  let node: OperatorNode | undefined;
+  const dkgChannel = (committee: readonly Uint8Array[]) => {
+    if (!node) throw new Error("the node's host is not up yet; the ceremony is retried on the next poll");
+    return node.dkgChannel(committee);
+  };
+  const miniPools = beacon
+    ? miniPoolService(cfg, keys, beacon, { client, chainId, db, state, log, dkgChannel })
+    : undefined;
   const oracle = beacon
     ? new OracleReporter({
         client,
@@ -99,10 +101,9 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
   // The first sync runs before the node starts, so a wrong key file or registry fails `start` at once.
   await sync.syncToHead();
   checkIdentity(state, cfg.operatorId, keys.identityPublicKey);
-  await miniPools?.poll();
   // Only operators registered on-chain may connect: a stranger is refused once noise has proven its key.
   const admitted = new Set<string>();
-  const node = await startNode(
+  node = await startNode(
     {
       identitySecret: keys.identitySecret,
       beaconUrl: cfg.beacon.url,
@@ -116,6 +117,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     signer,
   );
   const peers = new PeerBook(node, cfg, log);
+  await miniPools?.poll();
   const abort = new AbortController();
 
   const reconcile = async (): Promise<number> => {
@@ -294,7 +296,14 @@ function miniPoolService(
   cfg: NodeConfigFile,
   keys: NodeKeys,
   beacon: BeaconChain,
-  ctx: { client: PublicClient; chainId: bigint; db: Db; state: ChainState; log: Logger },
+  ctx: {
+    client: PublicClient;
+    chainId: bigint;
+    db: Db;
+    state: ChainState;
+    log: Logger;
+    dkgChannel: (committee: readonly Uint8Array[]) => Transport;
+  },
 ): MiniPoolService {
   return new MiniPoolService(new MiniPoolStore(ctx.db), {
     client: ctx.client,
@@ -309,7 +318,7 @@ function miniPoolService(
     confirmations: cfg.execution.confirmations,
     deployBlock: cfg.execution.deployBlock,
     identityKeyOf: (id) => ctx.state.operator(id)?.identityKey,
-    dkgNetwork: (ids) => dkgNetwork(cfg, ctx.state, ids),
+    dkgChannel: ctx.dkgChannel,
     forkVersion: beacon.config.GENESIS_FORK_VERSION,
     deadlineMs: DKG_ROUND_MS,
     log: ctx.log,
@@ -346,27 +355,6 @@ function checkIdentity(state: ChainState, operatorId: bigint, identityPublicKey:
       `the key file's identity key is not the one registered for operator ${operatorId}; check operatorId and keyFile`,
     );
   }
-}
-
-/** Our DKG listen address and the peers' for one operator set: their node's host and base port, offset. */
-function dkgNetwork(cfg: NodeConfigFile, state: ChainState, operatorIds: readonly bigint[]) {
-  const offset = DKG_PORT_BASE + committeePortOffset(operatorIds, DKG_PORT_SPAN);
-  const peers = new Map<number, string[]>();
-  operatorIds.forEach((id, member) => {
-    if (id === cfg.operatorId) return;
-    const at = cfg.peers.get(id) ?? hostPortOf(state.operator(id)?.endpoints ?? []);
-    if (at) peers.set(member, [multiaddr(at.host, at.port + offset)]);
-  });
-  return { listen: [multiaddr(cfg.p2p.host, cfg.p2p.port + offset)], peers };
-}
-
-/** The host and TCP port of the first published address that has both. */
-function hostPortOf(endpoints: readonly string[]): { host: string; port: number } | undefined {
-  for (const e of endpoints) {
-    const m = /^\/(?:ip4|ip6|dns4|dns6|dns)\/([^/]+)\/tcp\/(\d+)/.exec(e);
-    if (m) return { host: m[1]!, port: Number(m[2]) };
-  }
-  return undefined;
 }
 
 function multiaddr(host: string, port: number): string {

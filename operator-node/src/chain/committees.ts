@@ -3,7 +3,6 @@
  * its members' identity keys and the validators whose duties it performs. Pure, so "who do we sign for" is one
  * function that tests can read.
  */
-import { keccak256 } from "viem";
 import type { OperatorRecord } from "../store/chain-state.js";
 
 /** This node's share of a validator, as the signer needs it. The caller zeroizes `secret`. */
@@ -77,15 +76,6 @@ export function planCommittees(
 
 export function committeeKey(operatorIds: readonly bigint[]): string {
   return sortIds(operatorIds).join("-");
-}
-
-/**
- * A DKG ceremony runs on a host of its own on `basePort + offset`; every member computes the same offset from the
- * operator set, so a peer's port follows from its base port. `span` bounds the ports an operator uses.
- */
-export function committeePortOffset(operatorIds: readonly bigint[], span: number): number {
-  const digest = keccak256(new TextEncoder().encode(committeeKey(operatorIds)));
-  return Number.parseInt(digest.slice(2, 10), 16) % span;
 }
 
 const sortIds = (ids: readonly bigint[]) => [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -58,6 +58,12 @@ export interface ChannelOptions {
   readonly maxQueueFrames?: number;
   /** Frames one peer may make us process per second on this channel (token bucket, burst of twice that). */
   readonly inboundFramesPerSecond?: number;
+  /**
+   * Frames held per peer for a committee not attached yet (members learn of a new committee or DKG ceremony up to
+   * one chain poll apart); delivered on `attach` if younger than `earlyFrameMs`. 0 (default) drops them.
+   */
+  readonly earlyFramesPerPeer?: number;
+  readonly earlyFrameMs?: number;
 }
 
 export interface ChannelStats {
@@ -67,7 +73,7 @@ export interface ChannelStats {
   dropped: number;
   /** Inbound streams aborted because a frame exceeded the limit, or the peer kept flooding. */
   rejectedStreams: number;
-  /** Inbound frames for a committee we do not run, or from a peer outside that committee. */
+  /** Inbound frames for a committee we do not run (and could not hold), or from a peer outside that committee. */
   misrouted: number;
   /** Inbound frames dropped because the peer exceeded its rate. */
   rateLimited: number;
@@ -316,6 +322,8 @@ interface Route {
   readonly members: Map<string, number>;
   readonly self: number;
   handler: ((from: number, frame: Uint8Array) => void) | undefined;
+  /** Frames that arrived before the committee set its handler (bounded), delivered when it does. */
+  readonly held: { from: number; frame: Uint8Array }[];
 }
 
 /** One protocol of the host, multiplexed over every committee attached to it. */
@@ -335,6 +343,10 @@ export class HostChannel {
   private readonly links = new Map<string, Link>();
   private readonly routes = new Map<string, Route>();
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Frames for committees not attached yet, per sending peer (bounded by `earlyFramesPerPeer`, oldest dropped). */
+  private readonly early = new Map<string, { committee: string; frame: Uint8Array; at: number }[]>();
+  private readonly earlyPerPeer: number;
+  private readonly earlyMs: number;
 
   constructor(
     readonly host: P2PHost,
@@ -345,6 +357,8 @@ export class HostChannel {
     this.maxWireBytes = opts.maxFrameBytes + COMMITTEE_ID_BYTES;
     this.maxQueueFrames = opts.maxQueueFrames ?? 4096;
     this.perSecond = opts.inboundFramesPerSecond ?? 2000;
+    this.earlyPerPeer = opts.earlyFramesPerPeer ?? 0;
+    this.earlyMs = opts.earlyFrameMs ?? 30_000;
   }
 
   /**
@@ -358,9 +372,22 @@ export class HostChannel {
     if (self === undefined) {
       throw new NotAMemberError("this node's identity key is not in the committee; check the key file and committee");
     }
-    const route: Route = { members: index, self, handler: undefined };
+    const route: Route = { members: index, self, handler: undefined, held: [] };
     const id = hex(committeeId);
     this.routes.set(id, route);
+    // Frames members sent before we attached wait in the route until the committee sets its handler.
+    const oldest = Date.now() - this.earlyMs;
+    for (const [peer, frames] of this.early) {
+      const from = index.get(peer);
+      const mine = frames.filter((f) => f.committee === id);
+      if (mine.length === 0) continue;
+      this.early.set(
+        peer,
+        frames.filter((f) => f.committee !== id),
+      );
+      if (from === undefined || from === self) continue;
+      for (const f of mine) if (f.at >= oldest) route.held.push({ from, frame: f.frame });
+    }
     return new CommitteeChannel(this, committeeId, members, route);
   }
 
@@ -436,12 +463,37 @@ export class HostChannel {
   private route(peer: string, frame: Uint8Array): void {
     const route =
       frame.length >= COMMITTEE_ID_BYTES ? this.routes.get(hex(frame.subarray(0, COMMITTEE_ID_BYTES))) : undefined;
+    if (!route && frame.length >= COMMITTEE_ID_BYTES && this.earlyPerPeer > 0) {
+      this.holdEarly(peer, frame);
+      return;
+    }
     const from = route?.members.get(peer);
     if (!route || from === undefined || from === route.self) {
       this.stats.misrouted++;
       return;
     }
-    route.handler?.(from, frame.subarray(COMMITTEE_ID_BYTES));
+    const payload = frame.subarray(COMMITTEE_ID_BYTES);
+    if (route.handler) route.handler(from, payload);
+    else if (route.held.length < Math.max(this.earlyPerPeer, 64)) route.held.push({ from, frame: payload });
+    else this.stats.misrouted++;
+  }
+
+  private holdEarly(peer: string, frame: Uint8Array): void {
+    let frames = this.early.get(peer);
+    if (!frames) {
+      frames = [];
+      this.early.set(peer, frames);
+    }
+    if (frames.length >= this.earlyPerPeer) {
+      frames.shift();
+      this.stats.misrouted++;
+    }
+    // A copy: the length-prefixed reader may reuse its buffer.
+    frames.push({
+      committee: hex(frame.subarray(0, COMMITTEE_ID_BYTES)),
+      frame: frame.slice(COMMITTEE_ID_BYTES),
+      at: Date.now(),
+    });
   }
 
   close(): void {
@@ -480,6 +532,8 @@ export class CommitteeChannel implements Transport {
 
   onFrame(handler: (from: number, frame: Uint8Array) => void): void {
     this.route.handler = handler;
+    const held = this.route.held.splice(0);
+    for (const { from, frame } of held) handler(from, frame);
   }
 
   send(to: number, frame: Uint8Array, priority: bigint): void {

@@ -23,13 +23,10 @@ import {
 } from "viem";
 import type { OpenedValidatorShare, ServedValidator } from "../chain/committees.js";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
-import { openDkgChannel, runDkg, sealDkgShare } from "../dkg/index.js";
+import { runDkg, sealDkgShare } from "../dkg/index.js";
 import { type Logger, reasonOf } from "../log.js";
-import { P2PNode } from "../p2p/transport.js";
 import type { MiniPoolRecord, MiniPoolStore } from "../store/minipools.js";
-
-/** Kept open after our side of a ceremony ends, so our last frames reach peers still finishing theirs. */
-const LINGER_MS = 5_000;
+import type { Transport } from "../workflow.js";
 
 export interface MiniPoolServiceConfig {
   readonly client: Pick<
@@ -49,8 +46,8 @@ export interface MiniPoolServiceConfig {
   readonly deployBlock: bigint;
   /** Registered identity keys (from the registry sync); a mini-pool with an unknown member waits. */
   readonly identityKeyOf: (operatorId: bigint) => Uint8Array | undefined;
-  /** Where this node listens, and its peers, for the DKG of one operator set. */
-  readonly dkgNetwork: (operatorIds: readonly bigint[]) => { listen: string[]; peers: Map<number, string[]> };
+  /** The node's DKG channel for one operator set (identity keys in member order), on its one host. */
+  readonly dkgChannel: (committee: readonly Uint8Array[]) => Transport;
   /** GENESIS_FORK_VERSION of the beacon chain the deposit is for (its domain). */
   readonly forkVersion: Uint8Array;
   /** Per DKG round. */
@@ -172,72 +169,60 @@ export class MiniPoolService {
     );
     this.store.setCeremony(m.id, m.attempt, "started");
     const self = m.operatorIds.indexOf(this.cfg.operatorId);
-    const network = this.cfg.dkgNetwork(m.operatorIds);
-    const p2p = await P2PNode.create({
-      privateKey: this.cfg.identitySecret,
+    const channel = this.cfg.dkgChannel(committee as Uint8Array[]);
+    this.cfg.log.info("DKG ceremony started", { miniPool: m.id, attempt: m.attempt, member: self });
+    const result = await runDkg({
+      channel,
+      self,
       committee: committee as Uint8Array[],
-      listen: network.listen,
+      ceremonyId: { miniPoolId: m.id, attempt: m.attempt },
+      withdrawalCredentials,
+      // The contract deposits PRE_DEPOSIT of the bond first: that first deposit is the one the beacon chain checks.
+      depositGwei:
+        (await this.cfg.client.readContract({
+          address: this.cfg.miniPools,
+          abi: cohortMiniPoolsAbi,
+          functionName: "PRE_DEPOSIT",
+        })) / 1_000_000_000n,
+      forkVersion: this.cfg.forkVersion,
+      identitySigner: new Secp256k1Signer(this.cfg.identitySecret),
+      identityVerifier: wasmSecp256k1Verifier,
+      deadlineMs: this.cfg.deadlineMs,
+      log: this.cfg.log,
     });
-    try {
-      const channel = await openDkgChannel(p2p);
-      for (const [member, addrs] of network.peers) p2p.setPeerAddrs(member, addrs);
-      this.cfg.log.info("DKG ceremony started", { miniPool: m.id, attempt: m.attempt, member: self });
-      const result = await runDkg({
-        channel,
-        self,
-        committee: committee as Uint8Array[],
-        ceremonyId: { miniPoolId: m.id, attempt: m.attempt },
-        withdrawalCredentials,
-        // The contract deposits PRE_DEPOSIT of the bond first: that first deposit is the one the beacon chain checks.
-        depositGwei:
-          (await this.cfg.client.readContract({
-            address: this.cfg.miniPools,
-            abi: cohortMiniPoolsAbi,
-            functionName: "PRE_DEPOSIT",
-          })) / 1_000_000_000n,
-        forkVersion: this.cfg.forkVersion,
-        identitySigner: new Secp256k1Signer(this.cfg.identitySecret),
-        identityVerifier: wasmSecp256k1Verifier,
-        deadlineMs: this.cfg.deadlineMs,
-        log: this.cfg.log,
-      });
-      await sleep(LINGER_MS);
-      if (!result.ok) {
-        const culprits = result.culprits.map((i) => m.operatorIds[i]!);
-        this.store.setCeremony(m.id, m.attempt, "failed", result.reason);
-        this.cfg.log.warn("DKG ceremony failed", {
-          miniPool: m.id,
-          attempt: m.attempt,
-          reason: result.reason,
-          culprits: culprits.map(String),
-        });
-        await this.send("reportDkgFailure", [m.id, culprits]);
-        return;
-      }
-      try {
-        const sealed = await sealDkgShare(result.share, result.validatorPubkey, this.sealContext());
-        this.store.putKey({
-          validatorPubkey: result.validatorPubkey,
-          miniPoolId: m.id,
-          attempt: m.attempt,
-          shareIndex: sealed.shareIndex,
-          sealed: sealed.encrypted,
-          sharePublicKeys: result.sharePublicKeys,
-          threshold: thresholdOf(result.sharePublicKeys.length as 4 | 7 | 10 | 13),
-          depositSignature: result.depositSignature,
-          depositDataRoot: result.depositDataRoot,
-        });
-      } finally {
-        result.share.zeroize();
-      }
-      this.cfg.log.info("DKG ceremony succeeded", {
+    if (!result.ok) {
+      const culprits = result.culprits.map((i) => m.operatorIds[i]!);
+      this.store.setCeremony(m.id, m.attempt, "failed", result.reason);
+      this.cfg.log.warn("DKG ceremony failed", {
         miniPool: m.id,
         attempt: m.attempt,
-        validator: hex(result.validatorPubkey),
+        reason: result.reason,
+        culprits: culprits.map(String),
+      });
+      await this.send("reportDkgFailure", [m.id, culprits]);
+      return;
+    }
+    try {
+      const sealed = await sealDkgShare(result.share, result.validatorPubkey, this.sealContext());
+      this.store.putKey({
+        validatorPubkey: result.validatorPubkey,
+        miniPoolId: m.id,
+        attempt: m.attempt,
+        shareIndex: sealed.shareIndex,
+        sealed: sealed.encrypted,
+        sharePublicKeys: result.sharePublicKeys,
+        threshold: thresholdOf(result.sharePublicKeys.length as 4 | 7 | 10 | 13),
+        depositSignature: result.depositSignature,
+        depositDataRoot: result.depositDataRoot,
       });
     } finally {
-      await p2p.stop();
+      result.share.zeroize();
     }
+    this.cfg.log.info("DKG ceremony succeeded", {
+      miniPool: m.id,
+      attempt: m.attempt,
+      validator: hex(result.validatorPubkey),
+    });
     await this.confirm(m);
   }
 
@@ -334,4 +319,3 @@ function nextState(m: MiniPoolRecord, event: MiniPoolEvent): MiniPoolRecord | un
 }
 
 const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString("hex")}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
