@@ -22,7 +22,6 @@ let committeeA: PoolOperator[];
 let committeeB: PoolOperator[];
 let idA: bigint;
 let idB: bigint;
-let base: Hex;
 let snapshot: Hex;
 /** One day of mainnet epochs: what the APR ceiling is computed over in most tests. */
 const DAY_EPOCHS = 225n;
@@ -32,7 +31,6 @@ beforeAll(async () => {
   system = await setupPoolSystem(9, {}, 4);
   committeeA = system.operators.slice(0, 4);
   committeeB = system.operators.slice(4, 8);
-  base = await system.cohort.snapshot();
 });
 beforeEach(async () => {
   snapshot = await system.cohort.snapshot();
@@ -329,5 +327,3 @@ describe("item 4: report timing", () => {
     expect(await system.read("pool", "totalAssets")).toBe(assets);
   });
 });
-
-void base;

@@ -75,7 +75,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const dir = resolve(o.dir);
   const say = o.log ?? (() => {});
   say("starting the EVM chain and deploying the contracts…");
-  const devnet = await startDevnet({ port: o.rpcPort ?? 8545, dir });
+  const devnet = await startDevnet({
+    port: o.rpcPort ?? 8545,
+    dir,
+    ...(o.p2pBasePort ? { p2pBasePort: o.p2pBasePort } : {}),
+  });
   let beacon: Beacon | undefined;
   let nodes: DevnetNode[] = [];
   const stop = async () => {

@@ -9,18 +9,19 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { hexToBytes } from "viem";
 import { createKeyFile } from "../../operator-node/src/keys/key-file.js";
-import type { DevnetDeployment } from "./chain.js";
+import { DEVNET_P2P_BASE_PORT, type DevnetDeployment, devnetP2PPort } from "./chain.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "operator-node/bin/cohort-node.js");
-/** Ports one operator's committees may use above its base port (app/operator.ts COMMITTEE_PORT_SPAN). */
-const PORT_SPAN = 100;
 
 export interface NodesOptions {
   readonly dir: string;
   readonly deployment: DevnetDeployment;
   readonly beaconUrl: string;
-  /** First operator's p2p base port; operator k (0-based) uses `p2pBasePort + k * 100` and up to 99 above it. */
+  /**
+   * The base the deployment's endpoints were registered with (`devnetP2PPort`): each node listens where the registry
+   * says it does, and learns its peers' addresses from the registry, as on a real network.
+   */
   readonly p2pBasePort?: number;
   /** First operator's API port; operator k uses `apiBasePort + k`. */
   readonly apiBasePort?: number;
@@ -52,7 +53,7 @@ export interface DevnetNode {
 
 /** Writes each operator's folder and returns handles; nothing is started yet. */
 export async function prepareNodes(o: NodesOptions): Promise<DevnetNode[]> {
-  const p2pBase = o.p2pBasePort ?? 9800;
+  const p2pBase = o.p2pBasePort ?? DEVNET_P2P_BASE_PORT;
   const apiBase = o.apiBasePort ?? 9201;
   const nodes: DevnetNode[] = [];
   for (const [k, op] of o.deployment.operators.entries()) {
@@ -89,10 +90,7 @@ export async function prepareNodes(o: NodesOptions): Promise<DevnetNode[]> {
         reportPeriodEpochs: 2,
       },
       beacon: { url: o.beaconUrl },
-      p2p: { host: "127.0.0.1", port: p2pBase + k * PORT_SPAN },
-      peers: Object.fromEntries(
-        o.deployment.operators.map((peer, j) => [String(peer.id), `127.0.0.1:${p2pBase + j * PORT_SPAN}`]),
-      ),
+      p2p: { host: "127.0.0.1", port: devnetP2PPort(op.id, p2pBase) },
       api: { host: "127.0.0.1", port: apiPort },
     };
     await writeFile(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);

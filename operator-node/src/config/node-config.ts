@@ -11,7 +11,7 @@
  *                  "confirmations": 2 },
  *   "beacon": { "url": "http://127.0.0.1:9596" },
  *   "p2p": { "host": "127.0.0.1", "port": 9100 },
- *   "peers": { "2": "127.0.0.1:9101", "3": "10.0.0.7:9100" },   // host:basePort of other operators' nodes
+ *   "peers": { "2": "10.0.0.7:9100" },    // optional override of an operator's on-chain endpoints (host:port)
  *   "api": { "host": "127.0.0.1", "port": 9200 }                // optional: /health, /metrics, /status
  * }
  */
