@@ -31,7 +31,7 @@ import { ShareSigner } from "../signer/share-signer.js";
 import { SlashingProtection } from "../signer/slashing-protection.js";
 import { ChainState, type OperatorRecord, type ValidatorStatus } from "../store/chain-state.js";
 import { ConsensusStateStore } from "../store/consensus-state.js";
-import { type Db, openDatabase } from "../store/database.js";
+import { bindToNetwork, type Db, openDatabase } from "../store/database.js";
 import { MiniPoolStore } from "../store/minipools.js";
 import type { Transport } from "../workflow.js";
 import type { Committee } from "./committee.js";
@@ -58,6 +58,23 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
   const state = new ChainState(db);
   const client = createPublicClient({ transport: http(cfg.execution.rpcUrl) });
   const chainId = BigInt(await client.getChainId());
+  const beacon = await connectBeacon(cfg.beacon.url);
+  try {
+    bindToNetwork(
+      db,
+      {
+        "network.chain_id": String(chainId),
+        "network.registry": cfg.execution.registry,
+        // Same chain id and registry address on a new dev chain (anvil's addresses are deterministic): the block hash differs.
+        "network.deploy_block_hash": (await client.getBlock({ blockNumber: cfg.execution.deployBlock })).hash,
+        genesis_validators_root: bytesToHex(beacon.genesisValidatorsRoot),
+      },
+      cfg.dataDir,
+    );
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const sync = new ChainSync(state, {
     client,
     registry: cfg.execution.registry,
@@ -71,17 +88,16 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
   const protection = new SlashingProtection(db);
   const signer = new ShareSigner(protection, []);
   const exits = new Set<string>();
-  const beacon = cfg.execution.miniPools ? await connectBeacon(cfg.beacon.url) : undefined;
   // Ceremonies run over the node's host, which starts after the first sync: bound late.
   let node: OperatorNode | undefined;
   const dkgChannel = (committee: readonly Uint8Array[]) => {
     if (!node) throw new Error("the node's host is not up yet; the ceremony is retried on the next poll");
     return node.dkgChannel(committee);
   };
-  const miniPools = beacon
+  const miniPools = cfg.execution.miniPools
     ? miniPoolService(cfg, keys, beacon, { client, chainId, db, state, log, dkgChannel })
     : undefined;
-  const oracle = beacon
+  const oracle = cfg.execution.miniPools
     ? new OracleReporter({
         client,
         rpcUrl: cfg.execution.rpcUrl,

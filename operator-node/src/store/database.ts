@@ -85,6 +85,31 @@ function writeMeta(db: Db, key: string, value: string): void {
   );
 }
 
+export class NetworkMismatchError extends Error {
+  override readonly name = "NetworkMismatchError";
+}
+
+/**
+ * Pins a data dir to one network on first use. A database synced from another registry, EVM chain or beacon chain
+ * holds operators, shares and slashing history that are not this network's: reusing it would serve the wrong
+ * validators and judge slashing against the wrong history, so a mismatch stops the node with what to do.
+ * `genesis_validators_root` is the key the slashing interchange pins as well.
+ */
+export function bindToNetwork(db: Db, network: Readonly<Record<string, string>>, dataDir: string): void {
+  db.transaction(() => {
+    for (const [key, value] of Object.entries(network)) {
+      const stored = readMeta(db, key);
+      if (stored === undefined) writeMeta(db, key, value.toLowerCase());
+      else if (stored !== value.toLowerCase()) {
+        throw new NetworkMismatchError(
+          `the data dir ${dataDir} belongs to another network (${key} ${stored}, but the configured one has ${value.toLowerCase()}); ` +
+            "point dataDir at an empty folder for this network, or fix execution.rpcUrl, execution.registry or beacon.url",
+        );
+      }
+    }
+  }).immediate();
+}
+
 /** A block-number checkpoint kept in `meta` (each event sync has its own key). */
 export function readCheckpoint(db: Db, key: string): bigint | undefined {
   const value = readMeta(db, key);
