@@ -42,7 +42,8 @@ describe("node status on the validator page", { skip }, () => {
   }
 
   before(async () => {
-    ops = env.deployment.operators;
+    // The devnet's first four operators: a committee has 4, 7, 10 or 13 members and the devnet has six operators.
+    ops = env.deployment.operators.slice(0, 4);
     validator = await registerValidator(registry, {
       owner,
       operators: ops.map((o) => ({ id: o.id, encryptionKey: o.encryptionPublicKey })),
