@@ -1,9 +1,10 @@
 // Operator account page: register an operator from the UI, then run a fee raise through declare → timelock → execute,
-// lower a fee at once and go private; every step is checked in the UI and on the chain.
+// replace the node addresses, opt in to mini-pools and out again, lower a fee at once and go private; every step is
+// checked in the UI and on the chain.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { cohortRegistryAbi } from "@cohort/sdk/abi/index";
+import { cohortMiniPoolsAbi, cohortRegistryAbi } from "@cohort/sdk/abi/index";
 import { clients, identityProofFor, operatorKeys, registryAddress } from "./fixtures.mjs";
 import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
 import { DEFAULT_ACCOUNT } from "./wallet.mjs";
@@ -200,6 +201,30 @@ describe("operator account", { skip }, () => {
     await card.getByTestId("operator-endpoints").getByText("/dns4/moved.example/tcp/9100").waitFor({ timeout: 30_000 });
     await noTxError(card);
     assert.deepEqual(await readEndpoints(operatorId), ["/dns4/moved.example/tcp/9100"]);
+  });
+
+  it("opts in to mini-pools and out again; the card and the chain follow", async () => {
+    const miniPools = env.deployment?.miniPools;
+    assert.ok(miniPools, "the devnet deploys the mini-pool contract");
+    const accepts = () =>
+      clients().publicClient.readContract({
+        address: miniPools,
+        abi: cohortMiniPoolsAbi,
+        functionName: "acceptsMiniPools",
+        args: [operatorId],
+      });
+    const status = () => card.getByTestId("operator-mini-pools").textContent();
+    await eventually(async () => assert.match(await status(), /^Mini-pools: not accepted/), 15_000);
+    assert.equal(await accepts(), false, "off by default");
+    await card.getByRole("button", { name: "Accept mini-pools" }).click();
+    await card.getByText("Initiators may now name this operator.").waitFor({ timeout: 30_000 });
+    await eventually(async () => assert.match(await status(), /^Mini-pools: accepted/), 15_000);
+    await noTxError(card);
+    assert.equal(await accepts(), true);
+    await card.getByRole("button", { name: "Stop accepting mini-pools" }).click();
+    await card.getByText("Initiators can no longer name this operator.").waitFor({ timeout: 30_000 });
+    await eventually(async () => assert.match(await status(), /^Mini-pools: not accepted/), 15_000);
+    assert.equal(await accepts(), false);
   });
 
   it("lowers the fee at once and goes private", async () => {

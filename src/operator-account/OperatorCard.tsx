@@ -4,6 +4,7 @@ import { AccessPanel } from "./AccessPanel";
 import { EarningsPanel } from "./EarningsPanel";
 import { EndpointsPanel } from "./EndpointsPanel";
 import { FeePanel } from "./FeePanel";
+import { MiniPoolOptInPanel } from "./MiniPoolOptInPanel";
 import { useOperatorAccount } from "./useOperatorAccount";
 
 /** One operator the connected address owns, with everything its owner can change. */
@@ -36,6 +37,7 @@ export function OperatorCard({ id }: { id: bigint }) {
           <EarningsPanel operatorId={id} earnings={operator.earnings} />
           <AccessPanel operatorId={id} privateMode={operator.privateMode} />
           <EndpointsPanel operatorId={id} endpoints={endpoints} />
+          <MiniPoolOptInPanel operatorId={id} />
         </div>
       </div>
     </article>

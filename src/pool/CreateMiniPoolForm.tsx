@@ -13,18 +13,24 @@ import { formatEth } from "./format";
 export function CreateMiniPoolForm({
   mine,
   operators,
+  optedIn,
   bond,
 }: {
   mine: OperatorRow[];
   operators: OperatorRow[];
+  /** Ids of the operators that accept mini-pool work; undefined while still reading. */
+  optedIn: Set<string> | undefined;
   bond: bigint | undefined;
 }) {
   const tx = useTx();
   const [initiator, setInitiator] = useState(mine[0]?.id.toString() ?? "");
   const [others, setOthers] = useState<string[]>([]);
   const [touched, setTouched] = useState(false);
-  const candidates = operators.filter((o) => o.active && o.id.toString() !== initiator);
-  const chosen = others.filter((id) => id !== initiator);
+  // The contract refuses a member that has not opted in (OperatorNotOptedIn), so only those are offered.
+  const candidates = operators.filter(
+    (o) => o.active && o.id.toString() !== initiator && optedIn?.has(o.id.toString()),
+  );
+  const chosen = others.filter((id) => id !== initiator && optedIn?.has(id));
   const error = !initiator
     ? "Choose which of your operators initiates."
     : chosen.length !== 3
@@ -74,6 +80,19 @@ export function CreateMiniPoolForm({
       </FormField>
       <fieldset>
         <legend className="text-sm font-medium text-slate-700">Three more operators</legend>
+        <p className="mt-1 text-xs text-slate-500">
+          Only operators whose owners accept mini-pool work are listed (they opt in on their Operator account page).
+        </p>
+        {optedIn === undefined ? (
+          <p className="mt-2 text-sm text-slate-500">Reading which operators accept mini-pools…</p>
+        ) : (
+          candidates.length < 3 && (
+            <p className="mt-2 text-sm text-amber-800" data-testid="too-few-opted-in">
+              {candidates.length === 0 ? "No other operator" : `Only ${candidates.length} other operator(s)`} accept
+              mini-pools now; a mini-pool needs three. Ask operators to opt in, then reload.
+            </p>
+          )
+        )}
         <ul className="mt-2 grid gap-1 sm:grid-cols-2">
           {candidates.map((o) => {
             const id = o.id.toString();

@@ -8,13 +8,14 @@ import { PageHeader } from "../ui/PageHeader";
 import { CreateMiniPoolForm } from "./CreateMiniPoolForm";
 import { poolContracts, VALIDATOR_DEPOSIT } from "./contracts";
 import { MiniPoolStatus } from "./MiniPoolStatus";
-import { useMiniPools, usePoolState } from "./usePool";
+import { useMiniPoolOptIns, useMiniPools, usePoolState } from "./usePool";
 
 export default function InitiatorPage() {
   const { address, isConnected } = useAccount();
   const operators = useOperators();
   const state = usePoolState();
   const miniPools = useMiniPools();
+  const optIns = useMiniPoolOptIns((operators.data ?? []).filter((o) => o.active).map((o) => o.id));
   const header = (
     <PageHeader
       title="Initiator"
@@ -50,7 +51,12 @@ export default function InitiatorPage() {
         <div className="grid gap-6">
           <section className="rounded-lg border border-slate-200 bg-white p-5">
             <h2 className="mb-3 text-base font-semibold text-slate-900">New mini-pool</h2>
-            <CreateMiniPoolForm mine={mine} operators={operators.data ?? []} bond={state.data?.initiatorBond} />
+            <CreateMiniPoolForm
+              mine={mine}
+              operators={operators.data ?? []}
+              optedIn={optIns.data}
+              bond={state.data?.initiatorBond}
+            />
           </section>
           <section className="grid gap-4" aria-label="Your mini-pools">
             <h2 className="text-base font-semibold text-slate-900">Your mini-pools</h2>

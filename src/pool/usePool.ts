@@ -252,3 +252,30 @@ export function useDkgEvents(id: bigint) {
     },
   });
 }
+
+/**
+ * Ids (decimal strings) of the operators among `ids` that accept mini-pool work (`setAcceptsMiniPools`): the only
+ * ones a mini-pool may name besides its initiator, which consents by creating it.
+ */
+export function useMiniPoolOptIns(ids: readonly bigint[]) {
+  const { client } = useCohortClient();
+  const c = poolContracts();
+  return useQuery({
+    queryKey: ["mini-pool-opt-ins", c?.miniPools, ids.join(",")],
+    enabled: Boolean(client && c),
+    refetchInterval: 6000,
+    queryFn: async (): Promise<Set<string>> => {
+      const accepts = await Promise.all(
+        ids.map((id) =>
+          client!.readContract({
+            address: c!.miniPools,
+            abi: cohortMiniPoolsAbi,
+            functionName: "acceptsMiniPools",
+            args: [id],
+          }),
+        ),
+      );
+      return new Set(ids.filter((_, i) => accepts[i]).map((id) => id.toString()));
+    },
+  });
+}

@@ -100,6 +100,8 @@ const CONTRACT_ERRORS: Record<string, (args: readonly unknown[], ctx: ErrorConte
   PoolInsolvent: () => "The pool's shares back no assets right now, so a deposit would buy nothing; do not deposit.",
   WrongBond: ([required]) => `The initiator bond is exactly ${eth(required)}; send that amount.`,
   NotInitiator: ([id]) => `Operator ${id} is owned by another address; the initiator must be an operator you own.`,
+  OperatorNotOptedIn: ([id]) =>
+    `Operator ${id} does not accept mini-pools (its owner has not opted in); choose an operator that does.`,
   DuplicateOperator: ([id]) => `Operator ${id} is chosen twice; pick four different operators.`,
   OperatorNotActive: ([id]) => `Operator ${id} is not active; choose another operator.`,
   NotEnoughVerifiedOperators: ([required, verified]) =>
