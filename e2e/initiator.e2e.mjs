@@ -1,6 +1,10 @@
-// Initiator page: a demo operator's owner bonds 4 ETH with three more operators and sees the mini-pool awaiting its
-// DKG with 0/4 confirmations; then the four operators' identity keys (the devnet's key files) confirm a DKG result
-// on-chain, as their nodes do, and the page follows to 2/4 and to Ready. The node-side DKG is tested in operator-node.
+// Initiator page: a demo operator's owner bonds 4 ETH with three more operators (which opted in to mini-pools; one that
+// did not is not offered) and sees the mini-pool awaiting its DKG with 0/4 confirmations; then the four operators'
+// identity keys (the devnet's key files) confirm a DKG result on-chain, as their nodes do, and the page follows to 2/4,
+// to pending verification once the fourth confirmation pre-deposits 1 ETH, and to verified once governance verifies it
+// (no operator serves a funded mini-pool yet, so no oracle quorum can). A second committee over the other two demo
+// operators is funded too, so six serving operators can reach the oracle's quorum of five on a performance report.
+// The node-side DKG and verification are tested in operator-node.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -8,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { cohortMiniPoolsAbi, cohortOracleAbi, cohortPoolAbi } from "@cohort/sdk/abi/index";
 import { createWalletClient, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { clients, unlockedAccounts } from "./fixtures.mjs";
+import { clients, send as sendAs, unlockedAccounts } from "./fixtures.mjs";
 import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
 import { installWallet } from "./wallet.mjs";
 
@@ -16,6 +20,29 @@ const miniPools = env.deployment?.miniPools;
 const skip = miniPools ? false : "the deployment has no mini-pool contract";
 const ops = env.deployment?.operators ?? [];
 const hex = (n) => `0x${randomBytes(n).toString("hex")}`;
+
+const read = (address, abi, functionName, args = []) =>
+  clients().publicClient.readContract({ address, abi, functionName, args });
+
+/** The operator's owner says initiators may name it (off by default), as on the Operator account page. */
+const optIn = (operator) =>
+  sendAs({
+    address: miniPools,
+    abi: cohortMiniPoolsAbi,
+    functionName: "setAcceptsMiniPools",
+    args: [BigInt(operator.id), true],
+    account: operator.owner,
+  });
+
+/** Governance marks a pre-deposited key verified: allowed only while too few outside operators serve to vote on it. */
+const verifyByGovernance = (id) =>
+  sendAs({
+    address: env.deployment.oracle,
+    abi: cohortOracleAbi,
+    functionName: "verifyByGovernance",
+    args: [id],
+    account: env.deployment.governance,
+  });
 
 /** A member node's confirmation, sent from its identity key's Ethereum address (funded here for gas). */
 async function confirmAs(operator, id, pubkey, signature) {
@@ -55,6 +82,9 @@ describe("initiator page", { skip }, () => {
   let id;
 
   before(async () => {
+    assert.ok(ops.length >= 6, `the devnet registers six operators (it has ${ops.length})`);
+    // Operators 2–4 take mini-pool work; 5 and 6 have not opted in yet.
+    for (const op of ops.slice(1, 4)) await optIn(op);
     browser = await launchBrowser();
     session = await openPage(browser, { wallet: false });
     await installWallet(session.context, { rpcUrl: env.rpcUrl, account: ops[0].owner });
@@ -72,6 +102,10 @@ describe("initiator page", { skip }, () => {
     const { page } = session;
     await page.getByLabel("Initiator (your operator)").waitFor({ timeout: 15_000 });
     assert.equal(await page.getByLabel("Initiator (your operator)").inputValue(), String(ops[0].id));
+    await page.getByLabel(`${ops[1].id} · ${ops[1].name}`).waitFor({ timeout: 15_000 });
+    for (const op of ops.slice(4)) {
+      assert.equal(await page.getByLabel(`${op.id} · ${op.name}`).count(), 0, `${op.name} did not opt in`);
+    }
     for (const op of ops.slice(1, 4)) await page.getByLabel(`${op.id} · ${op.name}`).check();
     const countBefore = await clients().publicClient.readContract({
       address: miniPools,
@@ -101,7 +135,7 @@ describe("initiator page", { skip }, () => {
     await screenshot(session.page, "initiator-awaiting-dkg");
   });
 
-  it("follows members' on-chain confirmations to 2/4, then to Ready when all four agree", async () => {
+  it("follows members' confirmations to 2/4, to pending verification with 1 ETH pre-deposited, then to verified", async () => {
     const pubkey = hex(48);
     const signature = hex(96);
     for (const op of ops.slice(0, 2)) await confirmAs(op, BigInt(id), pubkey, signature);
@@ -113,48 +147,99 @@ describe("initiator page", { skip }, () => {
       .getByTestId("dkg-member")
       .evaluateAll((els) => els.map((e) => e.dataset.confirmed));
     assert.deepEqual(confirmed, ["true", "true", "false", "false"]);
+    const { publicClient } = clients();
+    const depositContract = env.deployment.depositContract;
+    const depositedBefore = await publicClient.getBalance({ address: depositContract });
     for (const op of ops.slice(2, 4)) await confirmAs(op, BigInt(id), pubkey, signature);
     await eventually(
-      async () => assert.equal(await myPool().getByTestId("mini-pool-state").textContent(), "Ready: awaiting ETH"),
+      async () =>
+        assert.equal(
+          await myPool().getByTestId("mini-pool-state").textContent(),
+          "Pending verification (1 ETH pre-deposited)",
+        ),
+      15_000,
+    );
+    await myPool().getByTestId("verification-note").waitFor();
+    assert.equal((await publicClient.getBalance({ address: depositContract })) - depositedBefore, parseEther("1"));
+    await screenshot(session.page, "initiator-pending-verification");
+    await verifyByGovernance(BigInt(id));
+    await eventually(
+      async () => assert.equal(await myPool().getByTestId("mini-pool-state").textContent(), "Verified: awaiting ETH"),
       15_000,
     );
     await screenshot(session.page, "initiator-ready");
   });
 
   it("once funded and reported on by the oracle, the operators page shows each member's performance", async () => {
-    const { publicClient, walletClient } = clients();
-    const { pool, oracle } = env.deployment;
-    const [funder] = await unlockedAccounts();
-    const send = async (request) => {
-      const hash = await walletClient.writeContract({ account: funder, chain: null, ...request });
-      assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, "success");
-    };
-    const free = await publicClient.readContract({ address: pool, abi: cohortPoolAbi, functionName: "freeEth" });
-    if (free < parseEther("28")) {
-      await send({ address: pool, abi: cohortPoolAbi, functionName: "deposit", value: parseEther("28") - free });
-    }
-    await send({ address: miniPools, abi: cohortMiniPoolsAbi, functionName: "fundNext" });
-    const active = await publicClient.readContract({
+    const { publicClient } = clients();
+    const { pool, oracle, governance } = env.deployment;
+    const need = parseEther("32") - parseEther("4");
+    // A second mini-pool, initiated by operator 5's owner with 6, 1 and 2: with both funded, six operators serve.
+    for (const op of [ops[5], ops[0]]) await optIn(op);
+    const second = await read(miniPools, cohortMiniPoolsAbi, "miniPoolCount");
+    const members = [ops[4], ops[5], ops[0], ops[1]];
+    await sendAs({
       address: miniPools,
       abi: cohortMiniPoolsAbi,
-      functionName: "activeMiniPools",
+      functionName: "createMiniPool",
+      args: [members.map((o) => BigInt(o.id))],
+      value: parseEther("4"),
+      account: ops[4].owner,
     });
-    // Three members agree on a report, as their nodes do each period; operator 2 missed a tenth of its duties.
-    const epoch =
-      (await publicClient.readContract({ address: oracle, abi: cohortOracleAbi, functionName: "lastEpoch" })) + 1n;
-    const ids = ops.slice(0, 4).map((o) => BigInt(o.id));
-    for (const op of ops.slice(0, 3)) {
+    const pubkey = hex(48);
+    const signature = hex(96);
+    for (const op of members) await confirmAs(op, second, pubkey, signature);
+    await verifyByGovernance(second);
+
+    const free = await read(pool, cohortPoolAbi, "freeEth");
+    if (free < 2n * need) {
+      await sendAs({
+        address: pool,
+        abi: cohortPoolAbi,
+        functionName: "deposit",
+        value: 2n * need - free,
+        account: governance,
+      });
+    }
+    for (let i = 0; i < 2; i++) {
+      await sendAs({ address: miniPools, abi: cohortMiniPoolsAbi, functionName: "fundNext", account: governance });
+    }
+    await eventually(
+      async () => assert.equal(await myPool().getByTestId("mini-pool-state").textContent(), "Active"),
+      15_000,
+    );
+    assert.equal(await read(miniPools, cohortMiniPoolsAbi, "servingOperators"), 6n);
+
+    // Reports are for a past epoch after the funding one: move the chain's clock one epoch on.
+    const secondsPerEpoch = await read(oracle, cohortOracleAbi, "secondsPerEpoch");
+    await publicClient.request({ method: "evm_increaseTime", params: [Number(secondsPerEpoch)] });
+    await publicClient.request({ method: "evm_mine", params: [] });
+    const epoch = await read(oracle, cohortOracleAbi, "currentEpoch");
+    const active = [...(await read(miniPools, cohortMiniPoolsAbi, "activeMiniPools"))].sort((a, b) => (a < b ? -1 : 1));
+    assert.deepEqual(active, [BigInt(id), second]);
+    // Five of the six serving operators agree on a report, as their nodes do each period; operator 2 missed a tenth
+    // of its duties. Balances unchanged: 32 ETH each, nothing withdrawn.
+    const report = {
+      epoch,
+      miniPoolIds: active,
+      balancesGwei: active.map(() => 32_000_000_000n),
+      withdrawnGwei: active.map(() => 0n),
+      operatorIds: ops.map((o) => BigInt(o.id)),
+      participationBps: ops.map((_, i) => (i === 1 ? 9_000 : 10_000)),
+    };
+    for (const op of ops.slice(0, 5)) {
       const { identitySecretKey } = JSON.parse(readFileSync(op.keyFile, "utf8"));
       const node = createWalletClient({ account: privateKeyToAccount(identitySecretKey), transport: http(env.rpcUrl) });
       const hash = await node.writeContract({
         address: oracle,
         abi: cohortOracleAbi,
         functionName: "submitReport",
-        args: [epoch, BigInt(active.length) * parseEther("32"), ids, [10_000, 9_000, 10_000, 10_000]],
+        args: [report],
         chain: null,
       });
       assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, "success");
     }
+    assert.equal(await read(oracle, cohortOracleAbi, "lastEpoch"), epoch, "the fifth identical vote accepts it");
     const { page } = session;
     await page.goto(`${env.baseUrl}/operators`, { waitUntil: "load" });
     const performanceOf = (op) =>

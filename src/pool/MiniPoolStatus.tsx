@@ -4,8 +4,14 @@ import { useTx } from "../tx/useTx";
 import { cohortMiniPoolsAbi, poolContracts } from "./contracts";
 import { formatEth } from "./format";
 import { StateBadge } from "./MiniPoolQueue";
-import { confirmedMembers } from "./miniPool";
+import { confirmedMembers, type MiniPoolStateName } from "./miniPool";
 import { type MiniPool, useDkgEvents } from "./usePool";
+
+/** After the fourth confirmation 1 ETH of the bond is on the beacon chain for the key: a cancel cannot return it. */
+const preDeposited = (state: MiniPoolStateName) => state === "PendingVerification" || state === "Ready";
+
+/** The states `cancelMiniPool` accepts: anything before the pool's ETH is deposited. */
+const cancellable = (state: MiniPoolStateName) => state === "AwaitingDkg" || state === "Failed" || preDeposited(state);
 
 /**
  * One mini-pool from its initiator's side: DKG confirmations per member for the current attempt, what went wrong
@@ -77,6 +83,12 @@ export function MiniPoolStatus({
           ))}
         </ul>
       )}
+      {m.state === "PendingVerification" && (
+        <p className="text-sm text-slate-700" data-testid="verification-note">
+          DKG confirmed by all four and 1 ETH of the bond pre-deposited for the key. The pool's ETH follows once
+          operators outside this committee have seen the key on the beacon chain with the pool's withdrawal credentials.
+        </p>
+      )}
       {m.state === "Ready" && (
         <p className="text-sm text-slate-700">
           DKG confirmed by all four. In the funding queue at position {queuePosition + 1}; the pool has{" "}
@@ -88,7 +100,7 @@ export function MiniPoolStatus({
           Funded with 32 ETH. Validator <code className="break-all text-xs">{m.validatorPubkey}</code>
         </p>
       )}
-      {(m.state === "Failed" || m.state === "AwaitingDkg") && (
+      {cancellable(m.state) && (
         <div className="mt-3 flex flex-wrap gap-2">
           {m.state === "Failed" && (
             <button
@@ -106,7 +118,9 @@ export function MiniPoolStatus({
             disabled={tx.busy}
             onClick={() => act("Cancel mini-pool", "cancelMiniPool")}
           >
-            Cancel and refund the bond
+            {preDeposited(m.state)
+              ? "Cancel and refund the bond less the 1 ETH pre-deposit"
+              : "Cancel and refund the bond"}
           </button>
         </div>
       )}
