@@ -22,6 +22,7 @@ import {
 import { ChainSync, sleep } from "../chain/sync.js";
 import type { NodeConfigFile } from "../config/node-config.js";
 import { type BeaconChain, connectBeacon } from "../duties/beacon.js";
+import { HandoverGate } from "../duties/handover.js";
 import type { NodeKeys } from "../keys/key-file.js";
 import { type Logger, reasonOf } from "../log.js";
 import { MiniPoolService } from "../pool/minipools.js";
@@ -136,19 +137,33 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
   await miniPools?.poll();
   const abort = new AbortController();
 
+  const handover = new HandoverGate({
+    chain: beacon,
+    blockTime: async (blockNumber) => Number((await client.getBlock({ blockNumber })).timestamp),
+    cleared: (publicKey, epoch) => state.setHandoverEpoch(publicKey, epoch),
+    log,
+  });
   const reconcile = async (): Promise<number> => {
     checkIdentity(state, cfg.operatorId, keys.identityPublicKey);
     const operators = state.operators();
     admitted.clear();
     for (const o of operators) if (o.active && o.id !== cfg.operatorId) admitted.add(bytesToHex(o.identityKey));
     peers.update(operators);
-    const plan = planCommittees(served(), (id) => state.operator(id), cfg.operatorId);
+    const moves = state.validators().flatMap((v) =>
+      v.movedInBlock !== null && v.handoverEpoch === null && v.shareIndex !== null && SERVING.includes(v.status)
+        ? [{ publicKey: v.publicKey, movedInBlock: v.movedInBlock }]
+        : [],
+    );
+    const held = await handover.held(moves);
+    const servable = served().filter((v) => !held.has(bytesToHex(v.publicKey)));
+    const plan = planCommittees(servable, (id) => state.operator(id), cfg.operatorId);
     for (const s of plan.skipped) log.warn("cannot run a committee", s);
     const { entries, failed } = await openPlan(plan.committees, signer, log);
     for (const f of node.plan(entries))
       log.error("cannot run a committee", { committee: f.label, reason: reasonOf(f.error) });
     requestExits();
-    return failed;
+    // Held moves are asked about again on every poll until they may start.
+    return failed + held.size;
   };
 
   // An owner's exit request: every member of the committee runs the exit duty once per process; the beacon node

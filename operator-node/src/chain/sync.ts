@@ -142,6 +142,8 @@ export class ChainSync {
             status: verdict.refusal ? "refused" : "active",
             statusBlock: event.blockNumber,
             refusal: verdict.refusal,
+            movedInBlock: event.kind === "ValidatorCommitteeChanged" ? event.blockNumber : null,
+            handoverEpoch: null,
           });
         } else if (tracked) {
           s.setStatus(event.publicKey, "moved", event.blockNumber);

@@ -14,6 +14,10 @@ export interface TrackedValidator {
   status: ValidatorStatus;
   statusBlock: bigint;
   refusal: string | null;
+  /** Block of the move that brought the validator into this committee; null when it was registered here. */
+  movedInBlock: bigint | null;
+  /** Epoch from which a moved-in validator may sign, once its doppelganger check passed; null until then. */
+  handoverEpoch: number | null;
 }
 
 export interface OperatorRecord {
@@ -47,6 +51,8 @@ type ValidatorRow = {
   status: ValidatorStatus;
   status_block: number;
   refusal: string | null;
+  moved_in_block: number | null;
+  handover_epoch: number | null;
 };
 
 const CHECKPOINT = "sync_checkpoint";
@@ -94,11 +100,13 @@ export class ChainState {
   putValidator(v: TrackedValidator): void {
     this.db
       .prepare(
-        `INSERT INTO validators (pubkey, owner, operator_ids, nonce, payload, share_index, status, status_block, refusal)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO validators (pubkey, owner, operator_ids, nonce, payload, share_index, status, status_block, refusal,
+           moved_in_block, handover_epoch)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(pubkey) DO UPDATE SET owner = excluded.owner, operator_ids = excluded.operator_ids,
            nonce = excluded.nonce, payload = excluded.payload, share_index = excluded.share_index,
-           status = excluded.status, status_block = excluded.status_block, refusal = excluded.refusal`,
+           status = excluded.status, status_block = excluded.status_block, refusal = excluded.refusal,
+           moved_in_block = excluded.moved_in_block, handover_epoch = excluded.handover_epoch`,
       )
       .run(
         v.publicKey,
@@ -110,7 +118,14 @@ export class ChainState {
         v.status,
         v.statusBlock,
         v.refusal,
+        v.movedInBlock,
+        v.handoverEpoch,
       );
+  }
+
+  /** Records that a moved-in validator passed its doppelganger check and signs from `epoch` on. */
+  setHandoverEpoch(publicKey: Uint8Array, epoch: number): void {
+    this.db.prepare("UPDATE validators SET handover_epoch = ? WHERE pubkey = ?").run(epoch, publicKey);
   }
 
   setStatus(publicKey: Uint8Array, status: ValidatorStatus, block: bigint): void {
@@ -151,6 +166,8 @@ function toValidator(row: ValidatorRow): TrackedValidator {
     status: row.status,
     statusBlock: BigInt(row.status_block),
     refusal: row.refusal,
+    movedInBlock: row.moved_in_block === null ? null : BigInt(row.moved_in_block),
+    handoverEpoch: row.handover_epoch,
   };
 }
 

@@ -47,6 +47,10 @@ const MIGRATIONS: readonly string[] = [
      deposit_signature BLOB NOT NULL, deposit_data_root BLOB NOT NULL) STRICT;`,
   // Where each operator's node listens (multiaddrs published in the registry), as a JSON array.
   `ALTER TABLE operators ADD COLUMN endpoints TEXT NOT NULL DEFAULT '[]';`,
+  // A validator that moved into one of our committees (key-share restoration) waits for its handover epoch from the
+  // move's block; `handover_epoch` is set once the doppelganger check passed, so a restart does not check again.
+  `ALTER TABLE validators ADD COLUMN moved_in_block INTEGER;
+   ALTER TABLE validators ADD COLUMN handover_epoch INTEGER;`,
 ];
 
 export function openDatabase(path: string): Db {
