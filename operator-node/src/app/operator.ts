@@ -149,11 +149,13 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     admitted.clear();
     for (const o of operators) if (o.active && o.id !== cfg.operatorId) admitted.add(bytesToHex(o.identityKey));
     peers.update(operators);
-    const moves = state.validators().flatMap((v) =>
-      v.movedInBlock !== null && v.handoverEpoch === null && v.shareIndex !== null && SERVING.includes(v.status)
-        ? [{ publicKey: v.publicKey, movedInBlock: v.movedInBlock }]
-        : [],
-    );
+    const moves = state
+      .validators()
+      .flatMap((v) =>
+        v.movedInBlock !== null && v.handoverEpoch === null && v.shareIndex !== null && SERVING.includes(v.status)
+          ? [{ publicKey: v.publicKey, movedInBlock: v.movedInBlock }]
+          : [],
+      );
     const held = await handover.held(moves);
     const servable = served().filter((v) => !held.has(bytesToHex(v.publicKey)));
     const plan = planCommittees(servable, (id) => state.operator(id), cfg.operatorId);
