@@ -18,6 +18,20 @@ export const CHROMIUM_ARGS = [
 ];
 export const ARTIFACTS = join(import.meta.dirname, "artifacts");
 
+/** On CI every browser test must run: a missing prerequisite there is a failure, never a skip. */
+export const CI = /^(1|true)$/i.test(process.env.CI ?? "");
+
+/**
+ * The `skip` option of a suite or test that needs `reason` to be false: locally it skips with the reason; under CI
+ * it throws, so the file fails saying what is missing.
+ * @param {string | false} reason
+ */
+export function skipUnlessReady(reason) {
+  if (!reason) return false;
+  if (CI) throw new Error(`${reason}; CI=true runs every browser test, so this fails instead of skipping`);
+  return reason;
+}
+
 function required(name) {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run the browser tests with \`npm run test:e2e\` (node e2e/run.mjs)`);

@@ -13,11 +13,11 @@ import { cohortMiniPoolsAbi, cohortOracleAbi, cohortPoolAbi } from "@cohort/sdk/
 import { createWalletClient, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { clients, send as sendAs, unlockedAccounts } from "./fixtures.mjs";
-import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { connectWallet, env, eventually, launchBrowser, openPage, screenshot, skipUnlessReady } from "./harness.mjs";
 import { installWallet } from "./wallet.mjs";
 
 const miniPools = env.deployment?.miniPools;
-const skip = miniPools ? false : "the deployment has no mini-pool contract";
+const skip = skipUnlessReady(miniPools ? false : "the deployment has no mini-pool contract");
 const ops = env.deployment?.operators ?? [];
 const hex = (n) => `0x${randomBytes(n).toString("hex")}`;
 

@@ -6,11 +6,13 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { cohortMiniPoolsAbi, cohortRegistryAbi } from "@cohort/sdk/abi/index";
 import { clients, identityProofFor, operatorKeys, registryAddress } from "./fixtures.mjs";
-import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { connectWallet, env, eventually, launchBrowser, openPage, screenshot, skipUnlessReady } from "./harness.mjs";
 import { DEFAULT_ACCOUNT } from "./wallet.mjs";
 
 const registry = registryAddress();
-const skip = registry ? false : "no Cohort deployment on the test chain (contracts not built / no devnet)";
+const skip = skipUnlessReady(
+  registry ? false : "no Cohort deployment on the test chain (contracts not built / no devnet)",
+);
 const tag = Date.now().toString(36).slice(-4);
 const NAME = `E2E Mine ${tag}`;
 

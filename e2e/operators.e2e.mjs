@@ -2,10 +2,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { registerOperator, registryAddress, unlockedAccounts } from "./fixtures.mjs";
-import { env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { env, eventually, launchBrowser, openPage, screenshot, skipUnlessReady } from "./harness.mjs";
 
 const registry = registryAddress();
-const skip = registry ? false : "no Cohort deployment on the test chain (contracts not built / no devnet)";
+const skip = skipUnlessReady(
+  registry ? false : "no Cohort deployment on the test chain (contracts not built / no devnet)",
+);
 const tag = Date.now().toString(36).slice(-4);
 const GWEI = 1_000_000_000n;
 

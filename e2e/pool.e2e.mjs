@@ -6,11 +6,11 @@ import { after, before, describe, it } from "node:test";
 import { cohortPoolAbi } from "@cohort/sdk/abi/index";
 import { formatEther, parseEther } from "viem";
 import { clients, send } from "./fixtures.mjs";
-import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { connectWallet, env, eventually, launchBrowser, openPage, screenshot, skipUnlessReady } from "./harness.mjs";
 import { installWallet } from "./wallet.mjs";
 
 const pool = env.deployment?.pool;
-const skip = pool ? false : "the deployment has no pool contracts";
+const skip = skipUnlessReady(pool ? false : "the deployment has no pool contracts");
 // Anvil account 9 deposits through the page; 5 and 6 through the fixtures (no other browser test moves ETH from them
 // into the pool).
 const depositor = env.deployment?.accounts?.[9];

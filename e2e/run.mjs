@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CHROMIUM_PATH } from "./harness.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const E2E = join(ROOT, "e2e");
@@ -17,9 +16,35 @@ const started = performance.now();
 const ms = (t) => `${Math.round(performance.now() - t)} ms`;
 const log = (msg) => console.log(`[e2e] ${msg}`);
 
-if (!existsSync(CHROMIUM_PATH)) {
-  console.error(`[e2e] ${CHROMIUM_PATH} not found: install it with \`apt-get update && apt-get install -y chromium\``);
+/** Under CI nothing may be skipped: a missing prerequisite fails the run (here, or in the test file that needs it). */
+const CI = /^(1|true)$/i.test(process.env.CI ?? "");
+
+/** Stops the run before anything starts, saying what is missing and how to get it. */
+function fail(message) {
+  console.error(`[e2e] ${message}`);
   process.exit(1);
+}
+
+// harness.mjs loads playwright-core; a missing install should say so, not print a module-resolution stack.
+const { CHROMIUM_PATH } = await import("./harness.mjs").catch((e) =>
+  fail(`cannot load e2e/harness.mjs (${e.message.split("\n")[0]}): run \`npm ci\` to install playwright-core`),
+);
+if (!existsSync(CHROMIUM_PATH)) {
+  fail(
+    `${CHROMIUM_PATH} not found: install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH)`,
+  );
+}
+if (!existsSync(VITE)) fail(`${VITE} not found: run \`npm ci\``);
+// The devnet and the fixtures import the sdk's build; validator-status.e2e.mjs runs the operator node's API server.
+for (const [file, build] of [
+  ["sdk/dist/index.js", "npm run build -w sdk"],
+  ["operator-node/dist/src/api/server.js", "npm run build -w operator-node"],
+]) {
+  if (!existsSync(join(ROOT, file))) fail(`${file} not found: run \`${build}\` (or \`npm run build\`)`);
+}
+const DEVNET_MODULE = join(ROOT, "scripts/devnet/chain.ts");
+if (CI && !existsSync(DEVNET_MODULE)) {
+  fail("scripts/devnet/chain.ts not found: CI=true needs the devnet, without it the contract tests would only skip");
 }
 
 const filters = process.argv.slice(2);
@@ -101,6 +126,7 @@ const toJson = (value) => JSON.stringify(value, (_k, v) => (typeof v === "bigint
  * 1. the project's devnet (scripts/devnet/chain.ts: anvil, contracts, demo operators);
  * 2. anvil + the contracts deployed by contracts/deploy (while the devnet script does not exist yet);
  * 3. a bare anvil, so wallet and RPC paths still run against a real node; tests needing contracts skip, saying why.
+ * Under CI=true only the devnet is accepted (checked before anything starts), and any skipped test fails the run.
  */
 async function startChain() {
   const { tsImport } = await import("tsx/esm/api");
@@ -109,9 +135,8 @@ async function startChain() {
   const runDir = mkdtempSync(join(tmpdir(), "cohort-e2e-chain-"));
   cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
   const deploymentFile = join(runDir, "deployment.json");
-  const devnetModule = join(ROOT, "scripts/devnet/chain.ts");
-  if (existsSync(devnetModule)) {
-    const { startDevnet } = await tsImport(devnetModule, import.meta.url);
+  if (existsSync(DEVNET_MODULE)) {
+    const { startDevnet } = await tsImport(DEVNET_MODULE, import.meta.url);
     const dir = join(runDir, "devnet");
     const devnet = await startDevnet({ port: await freePort(), dir });
     writeFileSync(deploymentFile, toJson(devnet.deployment));
@@ -168,6 +193,19 @@ async function reserveNodeApis(file) {
   deployment.nodeApis = {};
   for (const op of deployment.operators) deployment.nodeApis[op.id] = `http://127.0.0.1:${await freePort()}`;
   writeFileSync(file, toJson(deployment));
+}
+
+/** Skipped + todo tests from node:test's TAP summary; unreadable results count as not run, so CI cannot pass them. */
+function notRunCount(tapFile) {
+  let tap;
+  try {
+    tap = readFileSync(tapFile, "utf8");
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+  const count = (name) => Number(tap.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? Number.NaN);
+  const notRun = count("skipped") + count("todo");
+  return Number.isNaN(notRun) ? Number.POSITIVE_INFINITY : notRun;
 }
 
 function run(cmd, args, opts) {
@@ -234,9 +272,20 @@ try {
   t = performance.now();
   log(`running ${testFiles.length} file(s) in Chromium: ${testFiles.map((f) => f.slice(E2E.length + 1)).join(", ")}`);
   // One file at a time: each launches its own Chromium, and two cores do not carry two browsers well.
+  // A TAP copy of the results, for the skip count: spec output is for people.
+  const tapFile = join(outDir, "results.tap");
   exitCode = await run(
     process.execPath,
-    ["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-timeout=180000", ...testFiles],
+    [
+      "--test",
+      "--test-concurrency=1",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      `--test-reporter-destination=${tapFile}`,
+      "--test-timeout=180000",
+      ...testFiles,
+    ],
     {
       cwd: ROOT,
       env: {
@@ -249,6 +298,17 @@ try {
     },
   );
   log(`tests: ${ms(t)} (exit ${exitCode}); screenshots in e2e/artifacts/`);
+  const notRun = notRunCount(tapFile);
+  if (notRun === Number.POSITIVE_INFINITY) {
+    log(`could not read the test summary from ${tapFile}`);
+    if (CI) exitCode = 1;
+  } else if (notRun > 0) {
+    log(`${notRun} test(s) skipped or todo`);
+    if (CI && exitCode === 0) {
+      console.error(`[e2e] CI=true: ${notRun} test(s) did not run (skip/todo); every browser test must run on CI`);
+      exitCode = 1;
+    }
+  }
 } catch (e) {
   console.error(`[e2e] ${e instanceof Error ? e.message : e}`);
   exitCode = 1;

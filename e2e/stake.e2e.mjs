@@ -10,14 +10,15 @@ import { combinePartialSignatures, createKeystore, openShare, partialSign, sign,
 import { cohortRegistryAbi } from "@cohort/sdk/abi/index";
 import { hexToBytes, parseEventLogs } from "viem";
 import { clients, registryAddress, unlockedAccounts } from "./fixtures.mjs";
-import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { connectWallet, env, eventually, launchBrowser, openPage, screenshot, skipUnlessReady } from "./harness.mjs";
 
 const PASSWORD = "correct horse battery staple";
 // Registration needs the devnet's operators and fee tokens minted to the test account.
-const registrationSkip =
+const registrationSkip = skipUnlessReady(
   env.deployment?.operators?.length >= 4 && process.env.E2E_DEVNET_DIR
     ? false
-    : "no devnet with demo operators and fee tokens";
+    : "no devnet with demo operators and fee tokens",
+);
 const OTHER_PASSWORD = "a different password";
 
 /** A random valid BLS secret (below the curve order r ≈ 0x73ed…). */

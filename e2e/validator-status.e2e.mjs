@@ -8,16 +8,18 @@ import { NodeMetrics } from "../operator-node/dist/src/api/metrics.js";
 import { startApi } from "../operator-node/dist/src/api/server.js";
 import { StatusBook } from "../operator-node/dist/src/api/status.js";
 import { registerValidator, registryAddress } from "./fixtures.mjs";
-import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { connectWallet, env, eventually, launchBrowser, openPage, screenshot, skipUnlessReady } from "./harness.mjs";
 import { DEFAULT_ACCOUNT, installWallet } from "./wallet.mjs";
 
 const registry = registryAddress();
 const nodeApis = env.deployment?.nodeApis;
-const skip = !registry
-  ? "no Cohort deployment on the test chain"
-  : !nodeApis
-    ? "the deployment has no nodeApis (e2e/run.mjs reserves them for the devnet's operators)"
-    : false;
+const skip = skipUnlessReady(
+  !registry
+    ? "no Cohort deployment on the test chain"
+    : !nodeApis
+      ? "the deployment has no nodeApis (e2e/run.mjs reserves them for the devnet's operators)"
+      : false,
+);
 const TOKEN = 10n ** 18n;
 // Anvil account 8: no other browser test registers validators from it, so the page lists exactly ours.
 const owner = env.deployment?.accounts?.[8] ?? DEFAULT_ACCOUNT;

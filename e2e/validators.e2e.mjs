@@ -18,11 +18,13 @@ import {
   send,
   unlockedAccounts,
 } from "./fixtures.mjs";
-import { connectWallet, env, eventually, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { connectWallet, env, eventually, launchBrowser, openPage, screenshot, skipUnlessReady } from "./harness.mjs";
 import { DEFAULT_ACCOUNT, installWallet } from "./wallet.mjs";
 
 const registry = registryAddress();
-const skip = registry ? false : "no Cohort deployment on the test chain (contracts not built / no devnet)";
+const skip = skipUnlessReady(
+  registry ? false : "no Cohort deployment on the test chain (contracts not built / no devnet)",
+);
 const tag = Date.now().toString(36).slice(-4);
 const TOKEN = 10n ** 18n;
 const PASSWORD = "correct horse battery staple";
