@@ -1,6 +1,7 @@
 // My validators page against validators this test registers through the sdk + viem (the Stake page's registration is
 // not built yet): committee, balance and runway as the chain has them; top-up (approve + deposit); liquidation shown
-// and reactivated; exit request; key-share restoration to a new operator from a re-dropped keystore; removal.
+// and reactivated; fee recipient set and reset; exit request; key-share restoration to a new operator from a
+// re-dropped keystore; removal.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -131,6 +132,38 @@ describe("my validators", { skip }, () => {
     const runwayAfter = Number((await card.getByTestId("committee-runway").textContent()).replace(/[^\d.]/g, ""));
     assert.ok(runwayAfter > runwayBefore * 2.4, `runway grew from ${runwayBefore} to ${runwayAfter}`);
     await screenshot(session.page, "validators-topped-up");
+  });
+
+  it("sets the validator's fee recipient, refuses a bad address in the form, and resets it to the owner", async () => {
+    const card = committeeCard(validatorA.ids);
+    const row = card.locator(`[data-pubkey="${validatorA.publicKey}"]`);
+    const recipientOnChain = () => read("feeRecipientOf", [validatorA.publicKey]);
+    await row.getByRole("button", { name: "Fee recipient" }).click();
+    const form = row.getByTestId("fee-recipient");
+    await eventually(
+      async () => assert.equal(await form.getByTestId("fee-recipient-current").textContent(), owner),
+      15_000,
+    );
+    await form.getByText("(you, the default)").waitFor();
+    await form.getByLabel("New fee recipient").fill("0x1234");
+    await form.getByText("“0x1234” is not an Ethereum address (0x + 40 hex digits).").waitFor();
+    assert.equal(await form.getByRole("button", { name: "Set fee recipient" }).isDisabled(), true);
+    const payee = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+    await form.getByLabel("New fee recipient").fill(payee.toLowerCase());
+    await form.getByRole("button", { name: "Set fee recipient" }).click();
+    await form.getByText("Fee recipient updated.").waitFor({ timeout: 30_000 });
+    await eventually(
+      async () => assert.equal(await form.getByTestId("fee-recipient-current").textContent(), payee),
+      15_000,
+    );
+    assert.equal(await recipientOnChain(), payee);
+    await screenshot(session.page, "validators-fee-recipient");
+    await form.getByRole("button", { name: "Pay me" }).click();
+    await eventually(async () => {
+      assert.equal(await form.getByTestId("fee-recipient-current").textContent(), owner);
+      await form.getByText("(you, the default)").waitFor({ timeout: 100 });
+    }, 30_000);
+    assert.equal(await recipientOnChain(), owner);
   });
 
   it("shows a liquidated committee and reactivates it", async () => {
