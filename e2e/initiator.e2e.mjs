@@ -4,6 +4,7 @@
 // to pending verification once the fourth confirmation pre-deposits 1 ETH, and to verified once governance verifies it
 // (no operator serves a funded mini-pool yet, so no oracle quorum can). A second committee over the other two demo
 // operators is funded too, so six serving operators can reach the oracle's quorum of five on a performance report.
+// Then the initiator requests the exit, a report shows the balance withdrawn, and it claims its bond back.
 // The node-side DKG and verification are tested in operator-node.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -44,6 +45,32 @@ const verifyByGovernance = (id) =>
     account: env.deployment.governance,
   });
 
+/** The beacon epoch after the chain's clock moved one epoch on: a report must be for a past epoch after funding. */
+async function nextEpoch() {
+  const { publicClient } = clients();
+  const secondsPerEpoch = await read(env.deployment.oracle, cohortOracleAbi, "secondsPerEpoch");
+  await publicClient.request({ method: "evm_increaseTime", params: [Number(secondsPerEpoch)] });
+  await publicClient.request({ method: "evm_mine", params: [] });
+  return read(env.deployment.oracle, cohortOracleAbi, "currentEpoch");
+}
+
+/** `operators`' nodes each vote for `report` from their identity addresses, as they do every report period. */
+async function submitReport(operators, report) {
+  const { publicClient } = clients();
+  for (const op of operators) {
+    const { identitySecretKey } = JSON.parse(readFileSync(op.keyFile, "utf8"));
+    const node = createWalletClient({ account: privateKeyToAccount(identitySecretKey), transport: http(env.rpcUrl) });
+    const hash = await node.writeContract({
+      address: env.deployment.oracle,
+      abi: cohortOracleAbi,
+      functionName: "submitReport",
+      args: [report],
+      chain: null,
+    });
+    assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, "success");
+  }
+}
+
 /** A member node's confirmation, sent from its identity key's Ethereum address (funded here for gas). */
 async function confirmAs(operator, id, pubkey, signature) {
   const { identitySecretKey } = JSON.parse(readFileSync(operator.keyFile, "utf8"));
@@ -80,6 +107,7 @@ describe("initiator page", { skip }, () => {
   let browser;
   let session;
   let id;
+  let secondId;
 
   before(async () => {
     assert.ok(ops.length >= 6, `the devnet registers six operators (it has ${ops.length})`);
@@ -171,7 +199,6 @@ describe("initiator page", { skip }, () => {
   });
 
   it("once funded and reported on by the oracle, the operators page shows each member's performance", async () => {
-    const { publicClient } = clients();
     const { pool, oracle, governance } = env.deployment;
     const need = parseEther("32") - parseEther("4");
     // A second mini-pool, initiated by operator 5's owner with 6, 1 and 2: with both funded, six operators serve.
@@ -210,35 +237,20 @@ describe("initiator page", { skip }, () => {
     );
     assert.equal(await read(miniPools, cohortMiniPoolsAbi, "servingOperators"), 6n);
 
-    // Reports are for a past epoch after the funding one: move the chain's clock one epoch on.
-    const secondsPerEpoch = await read(oracle, cohortOracleAbi, "secondsPerEpoch");
-    await publicClient.request({ method: "evm_increaseTime", params: [Number(secondsPerEpoch)] });
-    await publicClient.request({ method: "evm_mine", params: [] });
-    const epoch = await read(oracle, cohortOracleAbi, "currentEpoch");
+    const epoch = await nextEpoch();
     const active = [...(await read(miniPools, cohortMiniPoolsAbi, "activeMiniPools"))].sort((a, b) => (a < b ? -1 : 1));
     assert.deepEqual(active, [BigInt(id), second]);
-    // Five of the six serving operators agree on a report, as their nodes do each period; operator 2 missed a tenth
-    // of its duties. Balances unchanged: 32 ETH each, nothing withdrawn.
-    const report = {
+    secondId = second;
+    // Five of the six serving operators agree on a report; operator 2 missed a tenth of its duties. Balances
+    // unchanged: 32 ETH each, nothing withdrawn.
+    await submitReport(ops.slice(0, 5), {
       epoch,
       miniPoolIds: active,
       balancesGwei: active.map(() => 32_000_000_000n),
       withdrawnGwei: active.map(() => 0n),
       operatorIds: ops.map((o) => BigInt(o.id)),
       participationBps: ops.map((_, i) => (i === 1 ? 9_000 : 10_000)),
-    };
-    for (const op of ops.slice(0, 5)) {
-      const { identitySecretKey } = JSON.parse(readFileSync(op.keyFile, "utf8"));
-      const node = createWalletClient({ account: privateKeyToAccount(identitySecretKey), transport: http(env.rpcUrl) });
-      const hash = await node.writeContract({
-        address: oracle,
-        abi: cohortOracleAbi,
-        functionName: "submitReport",
-        args: [report],
-        chain: null,
-      });
-      assert.equal((await publicClient.waitForTransactionReceipt({ hash })).status, "success");
-    }
+    });
     assert.equal(await read(oracle, cohortOracleAbi, "lastEpoch"), epoch, "the fifth identical vote accepts it");
     const { page } = session;
     await page.goto(`${env.baseUrl}/operators`, { waitUntil: "load" });
@@ -249,6 +261,66 @@ describe("initiator page", { skip }, () => {
       assert.equal(await performanceOf(ops[1]).textContent(), "90%");
     }, 15_000);
     await screenshot(page, "operators-performance");
+  });
+
+  it("requests the exit; once a report shows the 32 ETH withdrawn, the initiator claims its 4 ETH back", async () => {
+    const { page } = session;
+    const { publicClient, walletClient } = clients();
+    const { pool, oracle, governance } = env.deployment;
+    await page.goto(`${env.baseUrl}/initiator`, { waitUntil: "load" });
+    await connectWallet(page);
+    await eventually(
+      async () => assert.equal(await myPool().getByTestId("mini-pool-state").textContent(), "Active"),
+      15_000,
+    );
+    await myPool().getByRole("button", { name: "Request exit" }).click();
+    await myPool().getByRole("button", { name: "Confirm: exit this validator" }).click();
+    await myPool().getByText("Exit requested: the committee signs").waitFor({ timeout: 30_000 });
+    await eventually(
+      async () => assert.equal(await myPool().getByTestId("mini-pool-state").textContent(), "Exiting"),
+      15_000,
+    );
+    await myPool().getByTestId("exit-note").waitFor();
+    const exits = await publicClient.getContractEvents({
+      address: miniPools,
+      abi: cohortMiniPoolsAbi,
+      eventName: "ExitRequested",
+      args: { id: BigInt(id) },
+      fromBlock: 0n,
+    });
+    assert.equal(exits.length, 1);
+    assert.equal(exits[0].args.by.toLowerCase(), ops[0].owner.toLowerCase());
+
+    // The beacon chain's withdrawal sweep pays the exited balance to the pool (its withdrawal credentials).
+    await publicClient.waitForTransactionReceipt({
+      hash: await walletClient.sendTransaction({ account: governance, to: pool, value: parseEther("32"), chain: null }),
+    });
+    const epoch = await nextEpoch();
+    await submitReport(ops.slice(0, 5), {
+      epoch,
+      miniPoolIds: [BigInt(id), secondId],
+      balancesGwei: [0n, 32_000_000_000n],
+      withdrawnGwei: [32_000_000_000n, 0n],
+      operatorIds: ops.map((o) => BigInt(o.id)),
+      participationBps: ops.map(() => 10_000),
+    });
+    assert.equal(await read(oracle, cohortOracleAbi, "lastEpoch"), epoch);
+    // No gain or loss: of the 32 ETH, the pool's 28 go to its buffer and the initiator's 4 wait for its claim.
+    const claim = myPool().getByRole("button", { name: "Claim 4 ETH back" });
+    await claim.waitFor({ timeout: 15_000 });
+    assert.equal(await myPool().getByTestId("mini-pool-state").textContent(), "Exited");
+    assert.equal(await myPool().getByTestId("bond-status").textContent(), "4 ETH to claim back");
+    const before = await publicClient.getBalance({ address: ops[0].owner });
+    await claim.click();
+    await myPool().getByText("Claimed: the ETH is in your wallet.").waitFor({ timeout: 30_000 });
+    const gained = (await publicClient.getBalance({ address: ops[0].owner })) - before;
+    assert.ok(gained > parseEther("3.99") && gained <= parseEther("4"), `gained ${gained} wei`);
+    await eventually(
+      async () => assert.equal(await myPool().getByTestId("bond-status").textContent(), "bond returned"),
+      15_000,
+    );
+    assert.equal(await myPool().getByRole("button", { name: /Claim/ }).count(), 0);
+    await screenshot(page, "initiator-bond-claimed");
   });
 
   it("made no foreign request and logged no errors", () => {

@@ -3,6 +3,7 @@ import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTx } from "../tx/useTx";
 import { cohortMiniPoolsAbi, poolContracts } from "./contracts";
 import { formatEth } from "./format";
+import { ClaimBondButton, RequestExitButton } from "./MiniPoolExit";
 import { StateBadge } from "./MiniPoolQueue";
 import { confirmedMembers, type MiniPoolStateName } from "./miniPool";
 import { type MiniPool, useDkgEvents } from "./usePool";
@@ -95,11 +96,18 @@ export function MiniPoolStatus({
           {freeEth === undefined ? "…" : formatEth(freeEth)} of the {formatEth(need)} ETH a validator needs.
         </p>
       )}
-      {m.state === "Active" && (
+      {(m.state === "Active" || m.state === "Exiting") && (
         <p className="text-sm text-slate-700">
           Funded with 32 ETH. Validator <code className="break-all text-xs">{m.validatorPubkey}</code>
         </p>
       )}
+      {m.state === "Active" && <RequestExitButton miniPool={m} />}
+      {m.state === "Exiting" && (
+        <p className="mt-2 text-sm text-slate-700" data-testid="exit-note">
+          Exit requested. Your bond and earnings can be claimed once an oracle report shows the balance withdrawn.
+        </p>
+      )}
+      {m.state === "Exited" && !m.bondReturned && <ClaimBondButton miniPool={m} />}
       {cancellable(m.state) && (
         <div className="mt-3 flex flex-wrap gap-2">
           {m.state === "Failed" && (

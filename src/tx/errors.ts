@@ -107,6 +107,11 @@ const CONTRACT_ERRORS: Record<string, (args: readonly unknown[], ctx: ErrorConte
   NotEnoughVerifiedOperators: ([required, verified]) =>
     `At least ${required} of the four operators must be verified (your choice has ${verified}); pick verified ones.`,
   WrongState: ([id]) => `Mini-pool ${id} has moved on since the page loaded; reload it.`,
+  NotOwnerOrGovernance: ([id]) =>
+    `Only mini-pool ${id}'s initiator (or governance) can request its exit; connect the wallet that bonded it.`,
+  BondAlreadyReturned: ([id]) => `Mini-pool ${id}'s bond was already claimed; reload the page.`,
+  ExitRequestFailed: () =>
+    "The exit request contract refused the request (its fee may have risen this block); try again in a block.",
   NoMiniPoolReady: () => "No mini-pool is ready for funding; wait for a DKG to be confirmed.",
   InsufficientPoolEth: ([required, available]) =>
     `The pool has ${eth(available)} free but a validator needs ${eth(required)}; wait for more deposits.`,
