@@ -416,22 +416,47 @@ describe("fee accounting (property)", () => {
               const thief = stakers[s.thief]!;
               if (s.thief === s.victim) break;
               const victim = stakers[s.victim]!;
+              const ids = SHAPES[s.shape]!;
               if (s.what === "committee") {
-                // A committee id includes its owner: the thief can only ever address their own committee.
-                const victimBalance = await cohort.read<bigint>("committeeBalance", [victim.address, SHAPES[s.shape]!]);
-                const receipt = await attempt(thief, "withdraw", [
-                  SHAPES[s.shape]!,
-                  victimBalance > 0n ? victimBalance : 1n,
-                ]);
-                if (receipt) credit(thief, victimBalance > 0n ? victimBalance : 1n);
+                // A committee id includes its owner: asking for the victim's balance can only ever draw on the
+                // thief's own committee of that shape. The victim's balance only accrues its fees meanwhile.
+                const block = await cohort.blockNumber();
+                const victimBalance = await cohort.read<bigint>("committeeBalance", [victim.address, ids], block);
+                const rate = await cohort.read<bigint>("committeeBurnRate", [victim.address, ids], block);
+                const amount = victimBalance > 0n ? victimBalance : 1n;
+                const receipt = await attempt(thief, "withdraw", [ids, amount]);
+                if (receipt) {
+                  credit(thief, amount);
+                  const [event] = parseEventLogs({
+                    abi: cohortRegistryAbi,
+                    logs: receipt.logs,
+                    eventName: "CommitteeWithdrawn",
+                  });
+                  expect(event!.args.owner, "whose committee paid").toBe(thief.address);
+                }
+                const now = await cohort.blockNumber();
+                expect(
+                  await cohort.read<bigint>("committeeBalance", [victim.address, ids], now),
+                  "the victim's committee balance",
+                ).toBe(victimBalance - rate * (now - block));
               } else if (s.what === "operator") {
-                expect(await attempt(thief, "withdrawOperatorEarnings", [BigInt(s.shape + 1), 1n])).toBeUndefined();
+                // Operators belong to the operator owners, never to a staker.
+                const id = BigInt(s.shape + 1);
+                const { earnings } = await cohort.read<{ earnings: bigint }>("getOperator", [id]);
+                const amount = earnings > 0n ? earnings : 1n;
+                expect(await attempt(thief, "withdrawOperatorEarnings", [id, amount])).toBeUndefined();
+                const after = await cohort.read<{ earnings: bigint }>("getOperator", [id]);
+                expect(after.earnings, "the operator's earnings").toBeGreaterThanOrEqual(earnings);
               } else {
                 const target = validators.find((v) => v.owner === s.victim);
                 if (target) {
+                  const before = await cohort.read<{ owner: Address }>("getValidator", [target.publicKey]);
+                  expect(before.owner).toBe(victim.address);
                   expect(
                     await attempt(thief, "removeValidator", [target.publicKey, SHAPES[target.shape]!]),
                   ).toBeUndefined();
+                  const after = await cohort.read<{ owner: Address }>("getValidator", [target.publicKey]);
+                  expect(after.owner, "the victim's validator").toBe(victim.address);
                 }
               }
               break;

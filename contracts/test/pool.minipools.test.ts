@@ -203,6 +203,7 @@ describe("confirmDkg", () => {
       "confirmDkg",
       [0n, elsewhere.pubkey, elsewhere.signature, elsewhere.root],
       "InvalidDepositDataRoot",
+      [await system.read("miniPools", "depositDataRoot", [elsewhere.pubkey, elsewhere.signature])],
     );
     await system.expectRevert(
       member,

@@ -127,7 +127,9 @@ describe("oracle reports", () => {
     await system.expectRevert(outsider.identity, "oracle", "submitReport", [r], "NotEligibleReporter", [
       outsider.identity.address,
     ]);
-    await system.expectRevert(everyone[0]!.owner, "oracle", "submitReport", [r], "NotEligibleReporter");
+    await system.expectRevert(everyone[0]!.owner, "oracle", "submitReport", [r], "NotEligibleReporter", [
+      everyone[0]!.owner.address,
+    ]);
     const member = everyone[0]!.identity;
     await system.expectRevert(member, "oracle", "submitReport", [{ ...r, epoch: 0n }], "EpochNotNew", [0n]);
     await system.expectRevert(member, "oracle", "submitReport", [{ ...r, epoch: r.epoch + 1n }], "EpochNotPast", [

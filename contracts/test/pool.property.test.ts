@@ -6,12 +6,17 @@
  *     then never verify them);
  *   - a sandwicher deposits just before a gain report and asks out right after;
  *   - keepers call fundNext at any time, also between the votes of a report;
+ *   - a thief reads a victim's cETH, open requests and exited mini-pool's held ETH and tries to take them (transferFrom
+ *     without allowance, claiming the victim's request, claiming or exiting the victim's mini-pool, cancelling it);
  *   - the beacon chain (modelled here: true balances, sweeps above 32 ETH and exits paid to the pool by
  *     anvil_setBalance, as withdrawals arrive without a call) gains, loses and slashes;
  * the invariants hold after every step:
  *   1. ETH is conserved: the pool holds free + reserved + bonds + initiators' held ETH + the withdrawals not yet
  *      reported; the deposit contract holds every pre-deposit, top-up and front-run deposit made;
  *   2. assets cover shares: free + reserved + the pool's beacon claim = totalAssets ≥ Σ every holder's cETH at the rate;
+ *   3. a booked report raises totalAssets by at most the APR ceiling over each covered validator's booked value and the
+ *      epochs since it was last booked (computed here from the config, not read from the contract's result);
+ *   4. a theft attempt leaves the victim's cETH, requests, held ETH and wallet exactly as they were;
  * and at the end no staker has more (ETH received + cETH value + open requests) than it put in plus its fair share of
  * the gains booked while it held shares (and of what requests forfeit: a request earns nothing past its value at request).
  */
@@ -43,6 +48,8 @@ const SEED = Number(process.env.COHORT_FC_SEED ?? 20261202);
 const RUNS = Number(process.env.COHORT_FC_RUNS ?? 16);
 const STAKERS = 5;
 const SANDWICHER = 4;
+const BPS = 10_000n;
+const YEAR = 365n * 24n * 3600n;
 const State = { Ready: 1, Active: 2, Exited: 4, PendingVerification: 6, Exiting: 7 } as const;
 
 let system: PoolSystem;
@@ -77,7 +84,8 @@ type Step =
   | { kind: "report"; days: number; keeperBetween: boolean }
   | { kind: "sandwich"; amount: bigint }
   | { kind: "exit"; pick: number; byGovernance: boolean }
-  | { kind: "claimBond"; pick: number };
+  | { kind: "claimBond"; pick: number }
+  | { kind: "steal"; victim: number; pick: number };
 
 const pick = fc.nat({ max: 1000 });
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -129,6 +137,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("exit"), pick, byGovernance: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("claimBond"), pick }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("steal"), victim: fc.integer({ min: 0, max: STAKERS - 2 }), pick }),
+  },
 );
 
 async function attempt(call: Promise<TransactionReceipt>): Promise<{ receipt?: TransactionReceipt; error?: string }> {
@@ -156,6 +168,8 @@ interface Validator {
   balance: bigint;
   /** Paid to the pool since the last accepted report (gwei). */
   withdrawn: bigint;
+  /** Beacon epoch its value was last booked at (funding, then each accepted report covering it). */
+  bookedEpoch: bigint;
 }
 interface StakerBook {
   putIn: bigint;
@@ -173,9 +187,13 @@ describe("pool accounting under adversaries (property)", () => {
         await system.cohort.revert(base);
         base = await system.cohort.snapshot();
         const miniPools: MiniPoolModel[] = [];
-        const truth = new Map<bigint, Validator>(
-          [0n, 1n, 2n].map((id) => [id, { balance: 32n * GWEI, withdrawn: 0n }]),
-        );
+        const truth = new Map<bigint, Validator>();
+        for (const id of [0n, 1n, 2n]) {
+          const { fundedEpoch } = await read<{ fundedEpoch: bigint }>("miniPools", "miniPool", [id]);
+          truth.set(id, { balance: 32n * GWEI, withdrawn: 0n, bookedEpoch: fundedEpoch });
+        }
+        const { maxAprBps } = await read<{ maxAprBps: bigint }>("pool", "poolConfig");
+        const secondsPerEpoch = await read<bigint>("oracle", "secondsPerEpoch");
         const books: StakerBook[] = system.stakers.map((_, i) => ({
           putIn: i === 0 ? 112n * ETHER : 0n,
           received: 0n,
@@ -216,7 +234,8 @@ describe("pool accounting under adversaries (property)", () => {
           const active = await read<bigint[]>("miniPools", "activeMiniPools");
           const id = active[active.length - 1]!;
           expect(miniPools.find((m) => m.id === id)?.frontRun).not.toBe(true);
-          truth.set(id, { balance: 32n * GWEI, withdrawn: 0n });
+          const { fundedEpoch } = await read<{ fundedEpoch: bigint }>("miniPools", "miniPool", [id]);
+          truth.set(id, { balance: 32n * GWEI, withdrawn: 0n, bookedEpoch: fundedEpoch });
           deposited += 31n * ETHER;
           count("fund");
         };
@@ -250,6 +269,14 @@ describe("pool accounting under adversaries (property)", () => {
           const shares = await holdings();
           const supply = await read<bigint>("pool", "totalSupply");
           const assets = await read<bigint>("pool", "totalAssets");
+          // The most the rules let this report add: each covered validator's booked value at the APR ceiling over
+          // the epochs since its last booking. Bound to the set computed above, as the report is.
+          let ceiling = 0n;
+          for (const id of covered) {
+            const { booked } = await read<{ booked: bigint }>("miniPools", "miniPool", [id]);
+            const elapsed = (epoch - truth.get(id)!.bookedEpoch) * secondsPerEpoch;
+            ceiling += (booked * maxAprBps * elapsed) / (BPS * YEAR);
+          }
           const honest = serving.filter((o) => !shapes[0]!.includes(o));
           let accepted = false;
           for (const [i, h] of honest.entries()) {
@@ -287,10 +314,12 @@ describe("pool accounting under adversaries (property)", () => {
           for (const id of covered) {
             const v = truth.get(id)!;
             v.withdrawn = 0n;
+            v.bookedEpoch = epoch;
             if (v.balance === 0n)
               expect((await read<{ state: number }>("miniPools", "miniPool", [id])).state).toBe(State.Exited);
           }
           const gain = (await read<bigint>("pool", "totalAssets")) - assets;
+          expect(gain, `report at epoch ${epoch} raised assets above the APR ceiling`).toBeLessThanOrEqual(ceiling);
           if (gain > 0n) for (const [i, s] of shares.entries()) books[i]!.fairGain += (gain * s) / supply + 1n;
           count(gain > 0n ? "gain" : "loss");
           return true;
@@ -395,10 +424,12 @@ describe("pool accounting under adversaries (property)", () => {
               }
               // The colluders verify others' honest keys too: blocking them would gain them nothing.
               const quorum = await read<bigint>("oracle", "verificationQuorum", [m.id]);
-              let votes = 0n;
+              // Votes of an earlier verify step that fell short of the quorum stand; those operators do not vote twice.
+              let votes = await read<bigint>("oracle", "verificationVotes", [m.id]);
               for (const o of ops) {
                 if (votes >= quorum || m.members.includes(o)) continue;
                 if ((await read<bigint>("miniPools", "activeMiniPoolsOf", [o.id])) === 0n) continue;
+                if (await read<boolean>("oracle", "hasVerified", [m.id, o.id])) continue;
                 await system.send(o.identity, "oracle", "verifyValidator", [m.id]);
                 votes += 1n;
               }
@@ -469,6 +500,60 @@ describe("pool accounting under adversaries (property)", () => {
               count("bondReturned");
               break;
             }
+            case "steal": {
+              // The sandwicher turns thief; its victims are the other stakers and the initiators.
+              const thief = system.stakers[SANDWICHER]!;
+              const victim = system.stakers[s.victim]!;
+              const victimShares = await read<bigint>("pool", "balanceOf", [victim.address]);
+              const open = requests.filter((r) => r.staker === s.victim && !r.claimed);
+              const target = open.length ? open[s.pick % open.length]! : undefined;
+              const targetPayout = target
+                ? (await read<[bigint, bigint]>("pool", "withdrawalShares", [target.id]))[1]
+                : undefined;
+              const thiefShares = await read<bigint>("pool", "balanceOf", [thief.address]);
+              const victimWallet = await system.ethBalance(victim.address);
+              if (victimShares > 0n) {
+                await system.expectRevert(
+                  thief,
+                  "pool",
+                  "transferFrom",
+                  [victim.address, thief.address, victimShares],
+                  "ERC20InsufficientAllowance",
+                  [thief.address, 0n, victimShares],
+                );
+                count("stealShares");
+              }
+              if (target && targetPayout! > 0n) {
+                await system.expectRevert(thief, "pool", "claimWithdrawal", [target.id], "NotRequestOwner", [
+                  target.id,
+                ]);
+                count("stealRequest");
+              }
+              // An initiator's mini-pool: its held ETH once exited, or its bond while active.
+              const ids = [...truth.keys()];
+              const id = ids[s.pick % ids.length]!;
+              const m = await read<{ state: number; initiator: bigint; initiatorHeld: bigint; bondReturned: boolean }>(
+                "miniPools",
+                "miniPool",
+                [id],
+              );
+              if (m.state === State.Exited && !m.bondReturned && m.initiatorHeld > 0n) {
+                await system.expectRevert(thief, "miniPools", "claimBond", [id], "NotInitiator", [m.initiator]);
+                count("stealBond");
+              } else if (m.state === State.Active) {
+                await system.expectRevert(thief, "miniPools", "requestExit", [id], "NotOwnerOrGovernance", [id]);
+                count("stealExit");
+              }
+              // The victim's holdings are exactly what they were, and the thief gained nothing.
+              expect(await read<bigint>("pool", "balanceOf", [victim.address]), "victim's cETH").toBe(victimShares);
+              expect(await system.ethBalance(victim.address), "victim's wallet").toBe(victimWallet);
+              if (target)
+                expect((await read<[bigint, bigint]>("pool", "withdrawalShares", [target.id]))[1]).toBe(targetPayout);
+              const after = await read<{ initiatorHeld: bigint; state: number }>("miniPools", "miniPool", [id]);
+              expect([after.state, after.initiatorHeld]).toEqual([m.state, m.initiatorHeld]);
+              expect(await read<bigint>("pool", "balanceOf", [thief.address])).toBe(thiefShares);
+              break;
+            }
           }
 
           // ─── invariants after every step ───
@@ -536,6 +621,9 @@ describe("pool accounting under adversaries (property)", () => {
       "sweep",
       "exit",
       "fund",
+      "stealShares",
+      "stealRequest",
+      "stealExit",
     ]) {
       expect(seen.get(what) ?? 0, `no run ever did ${what}`).toBeGreaterThan(0);
     }

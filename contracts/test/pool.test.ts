@@ -112,7 +112,11 @@ describe("CohortPool withdrawals", () => {
     await system.expectRevert(bob!, "pool", "claimWithdrawal", [0n], "NotRequestOwner", [0n]);
     await system.expectRevert(alice!, "pool", "claimWithdrawal", [1n], "WithdrawalNotFound", [1n]);
     await system.expectRevert(alice!, "pool", "requestWithdrawal", [0n], "ZeroAmount");
-    await system.expectRevert(bob!, "pool", "requestWithdrawal", [1n], "ERC20InsufficientBalance");
+    await system.expectRevert(bob!, "pool", "requestWithdrawal", [1n], "ERC20InsufficientBalance", [
+      bob!.address,
+      0n,
+      1n,
+    ]);
   });
 });
 

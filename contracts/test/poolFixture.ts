@@ -90,6 +90,7 @@ export interface PoolSystem {
     functionName: string,
     args: Args,
     errorName: string,
+    /** The error's arguments, all of them; omit only for an error that has none. */
     errorArgs?: readonly unknown[],
     value?: bigint,
   ): Promise<void>;
@@ -235,7 +236,8 @@ export async function setupPoolSystem(
     expect(reverted, String(error)).toBeInstanceOf(ContractFunctionRevertedError);
     const data = (reverted as ContractFunctionRevertedError).data;
     expect(data?.errorName, String(error)).toBe(errorName);
-    if (errorArgs) expect(data?.args).toEqual(errorArgs);
+    // Exact: an error with arguments must be given them, and one without is checked to have none.
+    expect(data?.args ?? [], `${errorName} arguments`).toEqual(errorArgs ?? []);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: see PoolSystem.read
