@@ -4,8 +4,10 @@
  * between votes, exiting at a stale rate); see the commit that added this file.
  */
 import { executionWithdrawalCredentials } from "@cohort/sdk/deposit/deposit";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, concatHex, type Hex, parseEventLogs } from "viem";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cohortPoolAbi } from "../../sdk/src/abi/index.js";
+import { randomPublicKey, signedPayload } from "./payload.js";
 import {
   ETHER,
   GWEI,
@@ -182,6 +184,33 @@ describe("item 2: withdrawal-credential front-running", () => {
     expect(await system.read("pool", "freeEth")).toBe(28n * ETHER);
   });
 
+  it("a key registered as a registry validator is refused: the pool's ETH would top up someone else's validator", async () => {
+    // The registry's validator (its owner's credentials, not the pool's) already exists on-chain.
+    const owner = system.cohort.accounts[9]!;
+    const publicKey = randomPublicKey();
+    await system.cohort.fund([owner], 10n ** 24n);
+    const ids = committeeB.map((o) => o.id).sort((a, b) => (a < b ? -1 : 1));
+    await system.cohort.send(owner, "registerValidator", [
+      publicKey,
+      ids,
+      signedPayload(publicKey, 4, owner, 0n),
+      0n,
+      10n ** 22n,
+    ]);
+    // A committee confirms that key as its mini-pool's DKG result (the root is right for the pool's credentials).
+    const id = await system.read<bigint>("miniPools", "miniPoolCount");
+    await system.send(committeeA[0]!.owner, "miniPools", "createMiniPool", [committeeA.map((o) => o.id)], 4n * ETHER);
+    const signature = bytesToHex(new Uint8Array(96).fill(7));
+    const root = await system.read<Hex>("miniPools", "depositDataRoot", [publicKey, signature]);
+    await system.expectRevert(
+      committeeA[0]!.identity,
+      "miniPools",
+      "confirmDkg",
+      [id, publicKey, signature, root],
+      "PubkeyAlreadyUsed",
+    );
+  });
+
   it("a key already used by a mini-pool is refused", async () => {
     const { result } = await system.readyMiniPool(committeeA);
     const id = await system.read<bigint>("miniPools", "miniPoolCount");
@@ -259,6 +288,38 @@ describe("item 3: rewards and principal reach the pool and the initiator", () =>
     await system.send(system.cohort.governance, "miniPools", "requestExit", [idB]);
     expect((await system.read("miniPools", "miniPool", [idB])).state).toBe(7);
   });
+
+  it("where the chain has EIP-7002, the exit is requested from the pool (the credentials' address) with the fee", async () => {
+    await twoValidators();
+    // Stand-in for the predeploy: logs its calldata and keeps the fee (CALLDATACOPY, LOG0), as the real one queues
+    // the request. A second one reverts, as the real one does for a fee that is too low.
+    const logger = "0x0000000000000000000000000000000000007002" as const;
+    const refuser = "0x0000000000000000000000000000000000070020" as const;
+    await system.cohort.testClient.setCode({ address: logger, bytecode: "0x365f5f37365fa000" });
+    await system.cohort.testClient.setCode({ address: refuser, bytecode: "0x5f5ffd" });
+    const setExitContract = async (address: Hex) => {
+      const config = await system.read("pool", "poolConfig");
+      await system.send(system.cohort.governance, "pool", "proposePoolConfig", [
+        { ...config, exitRequestContract: address },
+      ]);
+      await system.cohort.testClient.increaseTime({ seconds: 2 * 24 * 3600 });
+      await system.cohort.testClient.mine({ blocks: 1 });
+      await system.send(system.stakers[1]!, "pool", "executePoolConfig", []);
+    };
+    await setExitContract(logger);
+    const { validatorPubkey } = await system.read<{ validatorPubkey: Hex }>("miniPools", "miniPool", [idA]);
+    const fee = 3n;
+    const receipt = await system.send(committeeA[0]!.owner, "miniPools", "requestExit", [idA], fee);
+    const request = receipt.logs.find((l) => l.address.toLowerCase() === logger);
+    // pubkey ‖ amount 0 (uint64, big-endian): a full exit of the pool's validator, sent by the pool itself.
+    expect(request?.data).toBe(concatHex([validatorPubkey, "0x0000000000000000"]));
+    expect(await system.ethBalance(logger)).toBe(fee);
+    const [event] = parseEventLogs({ abi: cohortPoolAbi, logs: receipt.logs, eventName: "ExitRequested" });
+    expect(event!.args).toEqual({ pubkey: validatorPubkey, viaEip7002: true });
+    await setExitContract(refuser);
+    await system.expectRevert(committeeB[0]!.owner, "miniPools", "requestExit", [idB], "ExitRequestFailed", [], fee);
+    expect((await system.read("miniPools", "miniPool", [idB])).state).toBe(2);
+  });
 });
 
 describe("item 4: report timing", () => {
@@ -320,6 +381,40 @@ describe("item 4: report timing", () => {
     expect(await system.ethBalance(alice.address)).toBe(before + payout - receipt.gasUsed * receipt.effectiveGasPrice);
   });
 
+  it("a sandwich around a gain report earns at most the APR ceiling for the elapsed time, not the reported gain", async () => {
+    await twoValidators();
+    // Other stakers' free ETH, so the sandwicher's claim is paid at once.
+    await system.send(system.stakers[2]!, "pool", "deposit", [], 10n * ETHER);
+    // The beacon chain (or a colluding quorum) shows 1 ETH gained per validator after one day.
+    const report = await epochReport([
+      { id: idA, balanceGwei: 33n * GWEI },
+      { id: idB, balanceGwei: 33n * GWEI },
+    ]);
+    const voters = [...committeeA, ...committeeB.slice(0, 2)];
+    await vote(voters.slice(0, 5), report);
+    // The sandwicher sees the fifth vote and deposits before the sixth, then leaves at once.
+    const sandwicher = system.stakers[1]!;
+    const stake = 100n * ETHER;
+    const before = await system.ethBalance(sandwicher.address);
+    let gas = 0n;
+    const paid = async (receipt: { gasUsed: bigint; effectiveGasPrice: bigint }) => {
+      gas += receipt.gasUsed * receipt.effectiveGasPrice;
+    };
+    await paid(await system.send(sandwicher, "pool", "deposit", [], stake));
+    await vote(voters.slice(5), report);
+    expect(await system.read("oracle", "lastEpoch")).toBe(report.epoch);
+    const shares = await system.read<bigint>("pool", "balanceOf", [sandwicher.address]);
+    const id = await system.read<bigint>("pool", "queueLength");
+    await paid(await system.send(sandwicher, "pool", "requestWithdrawal", [shares]));
+    await paid(await system.send(sandwicher, "pool", "claimWithdrawal", [id]));
+    const profit = (await system.ethBalance(sandwicher.address)) + gas - before;
+    const { fundedEpoch } = await system.read<{ fundedEpoch: bigint }>("miniPools", "miniPool", [idA]);
+    const ceiling = (stake * 1_000n * (report.epoch - fundedEpoch) * 384n) / (10_000n * YEAR);
+    expect(profit).toBeGreaterThan(0n);
+    // Uncapped, its 100/156 of the pool's part of 2 ETH would be about 1 ETH; the ceiling allows under 0.03.
+    expect(profit).toBeLessThanOrEqual(ceiling);
+  });
+
   it("one validator's slashing hits its own initiator's bond first, not another's", async () => {
     await twoValidators();
     const report = await epochReport([
@@ -331,5 +426,26 @@ describe("item 4: report timing", () => {
     expect(await system.read("miniPools", "initiatorBalance", [idA])).toBe(3n * ETHER);
     expect(await system.read("miniPools", "initiatorBalance", [idB])).toBe(4n * ETHER);
     expect(await system.read("pool", "totalAssets")).toBe(assets);
+  });
+});
+
+describe("item 5: operators that left stop voting", () => {
+  it("an operator removed from the registry can no longer report or verify", async () => {
+    await twoValidators();
+    const leaver = committeeA[0]!;
+    // Mini-pools are not registry validators, so an operator serving one can leave the registry.
+    const owner = system.cohort.accounts.find((a) => a.address === leaver.owner.address)!;
+    await system.cohort.send(owner, "removeOperator", [leaver.id]);
+    const report = await epochReport([
+      { id: idA, balanceGwei: 32n * GWEI },
+      { id: idB, balanceGwei: 32n * GWEI },
+    ]);
+    await system.expectRevert(leaver.identity, "oracle", "submitReport", [report], "NotEligibleReporter", [
+      leaver.identity.address,
+    ]);
+    const { id } = await system.readyMiniPool([system.operators[8]!, ...committeeB.slice(1)]);
+    await system.expectRevert(leaver.identity, "oracle", "verifyValidator", [id], "NotEligibleReporter", [
+      leaver.identity.address,
+    ]);
   });
 });

@@ -52,6 +52,8 @@ export interface NodeConfig {
   readonly safetyStore?: SafetyStore;
   /** How /status names this node, e.g. "operator 3". */
   readonly name?: string;
+  /** How logs name a peer by its identity key (hex), e.g. "operator 4"; the key itself otherwise. */
+  readonly peerName?: (identityKeyHex: string) => string | undefined;
 }
 
 /** One committee as the plan wants it: members, our position, and the validators with their shares. */
@@ -106,7 +108,17 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
   const log = cfg.log ?? silentLogger;
   const chain = await connectBeacon(cfg.beaconUrl);
   const indices = new ValidatorIndexBook(chain, [], log);
-  const host = await P2PHost.create({ privateKey: cfg.identitySecret, listen: cfg.listen, admit: cfg.admit });
+  const host = await P2PHost.create({
+    privateKey: cfg.identitySecret,
+    listen: cfg.listen,
+    admit: cfg.admit,
+    onUnreachable: (key, addrs, reason) =>
+      log.warn("cannot reach a peer; retrying with backoff", {
+        peer: cfg.peerName?.(key) ?? key,
+        addresses: addrs.join(" ") || "none known",
+        reason,
+      }),
+  });
   // Every channel exists before any peer address is known, so no early frame finds no handler.
   // Members join a committee at the same epoch boundary but not the same millisecond, and learn of a DKG ceremony up
   // to one chain poll apart: each channel holds a bounded number of a peer's frames for a committee not attached yet.
