@@ -33,6 +33,7 @@ async function host(
   admitted: readonly number[],
   opts: Partial<ChannelOptions> = {},
   port = 0,
+  onUnreachable?: (key: string, addrs: readonly string[], reason: string) => void,
 ): Promise<{ host: P2PHost; ch: HostChannel }> {
   const allowed = new Set(admitted.map((k) => hex(key(k))));
   const h = await P2PHost.create({
@@ -41,6 +42,7 @@ async function host(
     admit: (k) => allowed.has(hex(k)),
     backoffMinMs: 50,
     backoffMaxMs: 500,
+    ...(onUnreachable ? { onUnreachable } : {}),
   });
   const ch = await h.channel("test", { maxFrameBytes: 1024, ...opts });
   cleanup.push(() => h.stop());
@@ -151,5 +153,22 @@ describe("P2PHost: one host per operator over real sockets", () => {
     // Burst of 100 plus refill while the flood lasted: far fewer than were sent got through.
     expect(got.length).toBeLessThan(1000);
     expect(b.ch.stats.rateLimited).toBeGreaterThan(0);
+  });
+
+  it("reports a peer it cannot reach once (with its addresses and why) while it keeps retrying", async () => {
+    const reports: { key: string; addrs: readonly string[]; reason: string }[] = [];
+    const a = await host(0, [1], {}, 0, (key, addrs, reason) => reports.push({ key, addrs, reason }));
+    // Port 1 on loopback: nothing listens there, every dial is refused.
+    a.host.setPeerAddrs(key(1), ["/ip4/127.0.0.1/tcp/1"]);
+    const xa = a.ch.attach(committeeId("gone"), [key(0), key(1)]);
+    inbox(xa);
+    for (let k = 0; k < 5; k++) xa.send(1, enc.encode(`m${k}`), BigInt(k));
+    await waitFor(() => reports.length > 0);
+    await new Promise((r) => setTimeout(r, 1500)); // several backoff rounds (50..500 ms)
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.key).toBe(hex(key(1)));
+    expect(reports[0]!.addrs.join(" ")).toContain("/tcp/1/");
+    expect(reports[0]!.reason.length).toBeGreaterThan(0);
+    expect(a.ch.queued(hex(key(1)))).toBe(5); // nothing lost while the peer is away
   });
 });

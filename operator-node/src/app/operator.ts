@@ -130,6 +130,10 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
       ...(cfg.api ? { api: cfg.api } : {}),
       safetyStore: new ConsensusStateStore(db),
       name: `operator ${cfg.operatorId}`,
+      peerName: (key) => {
+        const op = state.operators().find((o) => Buffer.from(o.identityKey).toString("hex") === key);
+        return op ? `operator ${op.id}` : undefined;
+      },
     },
     signer,
   );

@@ -49,6 +49,11 @@ export interface HostConfig {
   readonly backoffMaxMs?: number;
   /** Connections the host keeps at most (each peer needs one). */
   readonly maxConnections?: number;
+  /**
+   * A peer could not be reached (no address, refused, timed out): at most once per peer per minute, whatever the
+   * number of channels and retries, so the operator sees it without a log line per backoff step.
+   */
+  readonly onUnreachable?: (identityKeyHex: string, addrs: readonly string[], reason: string) => void;
 }
 
 export interface ChannelOptions {
@@ -146,6 +151,17 @@ export class P2PHost {
     for (const c of this.channels) c.kick(key);
   }
 
+  private readonly lastUnreachable = new Map<string, number>();
+
+  /** Called by a channel's link when a dial fails (see `HostConfig.onUnreachable`). */
+  reportUnreachable(identityKeyHex: string, error: unknown): void {
+    const now = Date.now();
+    if (now - (this.lastUnreachable.get(identityKeyHex) ?? 0) < 60_000) return;
+    this.lastUnreachable.set(identityKeyHex, now);
+    const reason = error instanceof Error ? error.message : String(error);
+    this.cfg.onUnreachable?.(identityKeyHex, this.peerAddrs(identityKeyHex), reason);
+  }
+
   peerAddrs(identityKeyHex: string): readonly string[] {
     return this.addrs.get(identityKeyHex) ?? [];
   }
@@ -239,7 +255,8 @@ class Link {
         this.ch.stats.framesOut++;
         this.failures = 0;
       }
-    } catch {
+    } catch (e) {
+      if (!this.lp) this.ch.host.reportUnreachable(this.peer, e);
       this.lp?.unwrap().abort(new Error("write failed"));
       this.lp = undefined;
       this.scheduleRetry();
