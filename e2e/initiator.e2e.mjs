@@ -312,7 +312,13 @@ describe("initiator page", { skip }, () => {
     assert.equal(await myPool().getByTestId("bond-status").textContent(), "4 ETH to claim back");
     const before = await publicClient.getBalance({ address: ops[0].owner });
     await claim.click();
-    await myPool().getByText("Claimed: the ETH is in your wallet.").waitFor({ timeout: 30_000 });
+    await myPool()
+      .getByText("Claimed: the ETH is in your wallet.")
+      .waitFor({ timeout: 30_000 })
+      .catch(async (e) => {
+        await screenshot(page, "initiator-claim-failed");
+        throw e;
+      });
     const gained = (await publicClient.getBalance({ address: ops[0].owner })) - before;
     assert.ok(gained > parseEther("3.99") && gained <= parseEther("4"), `gained ${gained} wei`);
     await eventually(

@@ -1,4 +1,5 @@
 import { BitArray } from "@chainsafe/ssz";
+import { TARGET_AGGREGATORS_PER_COMMITTEE } from "@lodestar/params";
 import { interopSecretKey } from "@lodestar/state-transition";
 import { type phase0, ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -91,5 +92,56 @@ describe("consensus on aggregate-and-proofs", () => {
       list.map((a) => ssz.phase0.AggregateAndProof.hashTreeRoot(a)),
     );
     expect(decodeAggregates(chain.config, SLOT, bytes.subarray(0, bytes.length - 3))).toBeUndefined();
+  });
+});
+
+// A committee of 4 gives modulo 1: every proof aggregates, so nothing above can see a refusal for selection. A
+// mainnet-sized beacon committee of 128 gives modulo 128 / TARGET_AGGREGATORS_PER_COMMITTEE = 8.
+describe("aggregator selection with modulo 8 (a beacon committee of 128)", () => {
+  const LENGTH = 128;
+  const MODULO = Math.max(1, Math.floor(LENGTH / TARGET_AGGREGATORS_PER_COMMITTEE));
+  const proofOf = (v: number) => key(v).sign(selectionProofRoot).toBytes();
+  /** The spec's rule written out: bytes_to_uint64(hash(proof)[0:8]) (little-endian) % modulo == 0. */
+  const specSelects = (proof: Uint8Array) => {
+    const h = sha256(proof);
+    let n = 0n;
+    for (let i = 7; i >= 0; i--) n = (n << 8n) | BigInt(h[i]!);
+    return n % BigInt(MODULO) === 0n;
+  };
+  const validators = Array.from({ length: 64 }, (_, v) => v);
+
+  it("is_aggregator agrees with the spec formula on 64 real selection proofs, both ways", () => {
+    expect(MODULO).toBe(8);
+    const selected = validators.map((v) => specSelects(proofOf(v)));
+    for (const v of validators) expect(isAggregator(LENGTH, proofOf(v))).toBe(selected[v]);
+    const count = selected.filter(Boolean).length;
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThan(validators.length);
+  });
+
+  it("refuses an aggregate from a validator its selection proof does not select, accepts the same from one it does", () => {
+    const aggregator = validators.find((v) => specSelects(proofOf(v)))!;
+    const bystander = validators.find((v) => !specSelects(proofOf(v)))!;
+    const bigDuties: AttesterDuty[] = [aggregator, bystander].map((validatorIndex, i) => ({
+      validatorIndex,
+      pubkey: key(validatorIndex).toPublicKey().toBytes(),
+      slot: SLOT,
+      committeeIndex: 1,
+      committeeLength: LENGTH,
+      validatorCommitteeIndex: i,
+    }));
+    const bigView: AggregationView = { ...view, duties: bigDuties };
+    const by = (v: number): phase0.AggregateAndProof => {
+      const aggregationBits = BitArray.fromBitLen(LENGTH);
+      for (const b of [0, 1, 77]) aggregationBits.set(b, true);
+      return {
+        aggregatorIndex: v,
+        aggregate: { aggregationBits, data: view.dataFor(1), signature: key(v).sign(Uint8Array.of(1)).toBytes() },
+        selectionProof: proofOf(v),
+      };
+    };
+    expect(isAcceptableAggregates([by(aggregator)], bigView)).toBe(true);
+    // Identical in every other respect, with a real proof by the right key: only the selection differs.
+    expect(isAcceptableAggregates([by(bystander)], bigView)).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
+import { EventEmitter, once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BitArray } from "@chainsafe/ssz";
-import { SYNC_COMMITTEE_SIZE, SYNC_COMMITTEE_SUBNET_COUNT } from "@lodestar/params";
+import { SYNC_COMMITTEE_SUBNET_COUNT, TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE } from "@lodestar/params";
+import { mainnetPreset } from "@lodestar/params/presets/mainnet";
 import { interopSecretKey } from "@lodestar/state-transition";
 import { type altair, ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -37,6 +39,10 @@ const BLOCK_ROOT = sha256(new TextEncoder().encode("a head block"));
 const DOMAIN_SYNC_COMMITTEE = Uint8Array.from([7, 0, 0, 0]);
 const DOMAIN_SELECTION = Uint8Array.from([8, 0, 0, 0]);
 const DOMAIN_CONTRIBUTION = Uint8Array.from([9, 0, 0, 0]);
+// The tests run under the minimal preset (subcommittee of 8: modulo 1, everyone aggregates). Selection is checked
+// with mainnet's numbers, where the modulo is 8 and refusal can happen.
+const MAINNET_SUBCOMMITTEE = mainnetPreset.SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
+const MAINNET_MODULO = Math.max(1, Math.floor(MAINNET_SUBCOMMITTEE / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE));
 
 describe("sync committee signing roots, by hand from the spec", () => {
   it("a sync committee message signs the block root with the Altair fork's DOMAIN_SYNC_COMMITTEE", () => {
@@ -81,13 +87,22 @@ describe("sync committee signing roots, by hand from the spec", () => {
 });
 
 describe("sync aggregation selection and contribution checks", () => {
-  it("is_sync_committee_aggregator: sha256(proof)[0:8] LE mod max(1, subcommittee size / 16)", () => {
-    const modulo = Math.max(1, Math.floor(SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT / 16));
-    for (let i = 0; i < 32; i++) {
-      const proof = sha256(Uint8Array.of(i, 1, 2));
-      const expected = Buffer.from(sha256(proof)).readBigUInt64LE(0) % BigInt(modulo) === 0n;
-      expect(isSyncCommitteeAggregator(proof)).toBe(expected);
+  it("is_sync_committee_aggregator under mainnet's subcommittee of 128 (modulo 8): the spec formula, both ways", () => {
+    expect(MAINNET_MODULO).toBe(8);
+    const proofs = Array.from({ length: 64 }, (_, v) => selectionProof(v, 1));
+    const selected = proofs.map((p) => specSelects(p, MAINNET_MODULO));
+    for (const [i, p] of proofs.entries()) {
+      expect(isSyncCommitteeAggregator(p, MAINNET_SUBCOMMITTEE)).toBe(selected[i]);
     }
+    // Both outcomes occur (about one in eight selects), so each branch of the rule was compared.
+    const count = selected.filter(Boolean).length;
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThan(proofs.length);
+  });
+
+  it("the minimal preset's subcommittee of 8 gives modulo 1: every proof aggregates, so it cannot test refusal", () => {
+    expect(SUBCOMMITTEE_SIZE).toBe(8);
+    for (let v = 0; v < 16; v++) expect(isSyncCommitteeAggregator(selectionProof(v, 1))).toBe(true);
   });
 
   it("subcommittees of a validator from its committee positions, each once", () => {
@@ -103,8 +118,7 @@ describe("sync aggregation selection and contribution checks", () => {
     const position = SUBCOMMITTEE_SIZE + 2; // subcommittee 1, bit 2
     const duty = { validatorIndex: 9, pubkey: new Uint8Array(48), validatorSyncCommitteeIndices: [position] };
     const expected = { slot: SLOT, beaconBlockRoot: BLOCK_ROOT, duty, subcommitteeIndex: 1 };
-    const aggregatorProof = findProof(true)!;
-    const good = { ...sampleContribution(SLOT, 1, [2, 5]), aggregatorIndex: 9, selectionProof: aggregatorProof };
+    const good = { ...sampleContribution(SLOT, 1, [2, 5]), aggregatorIndex: 9, selectionProof: selectionProof(9, 1) };
     expect(isAcceptableContribution(good, expected)).toBe(true);
     expect(isAcceptableContribution({ ...good, aggregatorIndex: 10 }, expected)).toBe(false);
     expect(
@@ -114,9 +128,41 @@ describe("sync aggregation selection and contribution checks", () => {
     expect(isAcceptableContribution({ ...good, contribution: otherRoot }, expected)).toBe(false);
     const missingOurBit = sampleContribution(SLOT, 1, [5]);
     expect(isAcceptableContribution({ ...good, contribution: missingOurBit.contribution }, expected)).toBe(false);
-    const notAggregator = findProof(false);
-    if (notAggregator)
-      expect(isAcceptableContribution({ ...good, selectionProof: notAggregator }, expected)).toBe(false);
+  });
+
+  it("under mainnet's modulo 8, refuses a contribution whose validator's real selection proof does not select it", () => {
+    const [aggregator, bystander] = [true, false].map((want) => {
+      const v = Array.from({ length: 64 }, (_, i) => i).find(
+        (i) => specSelects(selectionProof(i, 1), MAINNET_MODULO) === want,
+      );
+      if (v === undefined) throw new Error(`no validator among 64 with selection ${want}`);
+      return v;
+    }) as [number, number];
+    // Subcommittee 1, bit 2 of mainnet's 128-bit subcommittee.
+    const position = MAINNET_SUBCOMMITTEE + 2;
+    const contributionBy = (validatorIndex: number) => {
+      const aggregationBits = BitArray.fromBitLen(MAINNET_SUBCOMMITTEE);
+      aggregationBits.set(2, true);
+      aggregationBits.set(70, true);
+      const cap: altair.ContributionAndProof = {
+        aggregatorIndex: validatorIndex,
+        contribution: {
+          slot: SLOT,
+          beaconBlockRoot: BLOCK_ROOT,
+          subcommitteeIndex: 1,
+          aggregationBits,
+          signature: interopSecretKey(validatorIndex).sign(BLOCK_ROOT).toBytes(),
+        },
+        selectionProof: selectionProof(validatorIndex, 1),
+      };
+      const duty = { validatorIndex, pubkey: new Uint8Array(48), validatorSyncCommitteeIndices: [position] };
+      return { cap, expected: { slot: SLOT, beaconBlockRoot: BLOCK_ROOT, duty, subcommitteeIndex: 1 } };
+    };
+    const selected = contributionBy(aggregator);
+    expect(isAcceptableContribution(selected.cap, selected.expected, MAINNET_SUBCOMMITTEE)).toBe(true);
+    // The same contribution in every other respect: only the selection differs.
+    const notSelected = contributionBy(bystander);
+    expect(isAcceptableContribution(notSelected.cap, notSelected.expected, MAINNET_SUBCOMMITTEE)).toBe(false);
   });
 
   it("assembles a ContributionAndProof that round-trips through the altair SSZ type", () => {
@@ -131,10 +177,12 @@ describe("sync aggregation selection and contribution checks", () => {
 describe("sync committee workflow fork gate", () => {
   let server: Server;
   const requests: string[] = [];
+  const arrivals = new EventEmitter();
   let url = "";
   beforeAll(async () => {
     server = createServer((req, res) => {
       requests.push(req.url ?? "");
+      arrivals.emit("request");
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data: [] }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -156,13 +204,20 @@ describe("sync committee workflow fork gate", () => {
       log: silentLogger,
     });
 
+  /** Resolves once the server has seen `path`: the test waits on the request, not on a guess of how long it takes. */
+  async function requested(path: string): Promise<void> {
+    while (!requests.includes(path)) await once(arrivals, "request");
+  }
+
   it("is inert on phase0 and asks for sync duties from Altair on", async () => {
-    workflow(Number.POSITIVE_INFINITY).onSlot(20, performance.now() + 2000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(requests).toEqual([]);
+    // Slot 36 is epoch 4: a phase0 workflow that asked anyway would ask for /sync/4, before the calls below.
+    workflow(Number.POSITIVE_INFINITY).onSlot(36, performance.now() + 2000);
     workflow(1).onSlot(20, performance.now() + 2000);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(requests).toEqual(["/eth/v1/validator/duties/sync/2"]);
+    await requested("/eth/v1/validator/duties/sync/2");
+    // A later request from the same process: anything the phase0 call sent went out before it.
+    workflow(1).onSlot(44, performance.now() + 2000);
+    await requested("/eth/v1/validator/duties/sync/5");
+    expect(requests).toEqual(["/eth/v1/validator/duties/sync/2", "/eth/v1/validator/duties/sync/5"]);
   });
 });
 
@@ -183,12 +238,17 @@ function sampleContribution(slot: number, subcommitteeIndex: number, bits: numbe
   };
 }
 
-/** A 96-byte "proof" whose hash makes (or does not make) an aggregator; only the hash matters to the rule. */
-function findProof(aggregator: boolean): Uint8Array | undefined {
-  for (let i = 0; i < 1000; i++) {
-    const proof = new Uint8Array(96).fill(i % 256);
-    proof[0] = i >> 8;
-    if (isSyncCommitteeAggregator(proof) === aggregator) return proof;
-  }
-  return undefined; // with modulo 1 every proof aggregates
+/** Validator `v`'s real selection proof for subcommittee `subcommittee` at SLOT (interop key v). */
+function selectionProof(v: number, subcommittee: number): Uint8Array {
+  return interopSecretKey(v)
+    .sign(syncSelectionProofSigningRoot(config, SLOT, subcommittee))
+    .toBytes();
+}
+
+/** The spec's rule written out: bytes_to_uint64(hash(proof)[0:8]) (little-endian) % modulo == 0. */
+function specSelects(proof: Uint8Array, modulo: number): boolean {
+  const h = sha256(proof);
+  let n = 0n;
+  for (let i = 7; i >= 0; i--) n = (n << 8n) | BigInt(h[i]!);
+  return n % BigInt(modulo) === 0n;
 }

@@ -22,7 +22,10 @@ export async function exitRequestFee(client: PublicClient, pool: Address): Promi
   return hexToBigInt(data);
 }
 
-/** Active → Exiting, after a confirming second click: the validator leaves the beacon chain, which cannot be undone. */
+/**
+ * Active → Exiting, after a confirming second click: the validator leaves the beacon chain, which cannot be undone.
+ * Mounted while Active or Exiting; the button shows only while Active.
+ */
 export function RequestExitButton({ miniPool: m }: { miniPool: MiniPool }) {
   const { client } = useCohortClient();
   const tx = useTx();
@@ -45,11 +48,13 @@ export function RequestExitButton({ miniPool: m }: { miniPool: MiniPool }) {
   };
   return (
     <div className="mt-3 grid gap-1">
-      <div>
-        <button type="button" className={secondaryButtonClass} disabled={tx.busy || !client} onClick={request}>
-          {confirming ? "Confirm: exit this validator" : "Request exit"}
-        </button>
-      </div>
+      {m.state === "Active" && (
+        <div>
+          <button type="button" className={secondaryButtonClass} disabled={tx.busy || !client} onClick={request}>
+            {confirming ? "Confirm: exit this validator" : "Request exit"}
+          </button>
+        </div>
+      )}
       {confirming && (
         <p className="text-xs text-slate-600">
           The validator stops validating for good. Once a report shows its balance withdrawn, your bond and earnings can
@@ -66,7 +71,10 @@ export function RequestExitButton({ miniPool: m }: { miniPool: MiniPool }) {
   );
 }
 
-/** Exited → the initiator takes back its part of the withdrawn ETH (bond plus earnings minus losses). */
+/**
+ * Exited → the initiator takes back its part of the withdrawn ETH (bond plus earnings minus losses). Mounted while
+ * Exited; the button shows only until the bond is returned.
+ */
 export function ClaimBondButton({ miniPool: m }: { miniPool: MiniPool }) {
   const tx = useTx();
   const c = poolContracts();
@@ -77,11 +85,13 @@ export function ClaimBondButton({ miniPool: m }: { miniPool: MiniPool }) {
     ]);
   return (
     <div className="mt-3 grid gap-1">
-      <div>
-        <button type="button" className={secondaryButtonClass} disabled={tx.busy || !c} onClick={claim}>
-          Claim {formatEth(m.initiatorHeld)} ETH back
-        </button>
-      </div>
+      {!m.bondReturned && (
+        <div>
+          <button type="button" className={secondaryButtonClass} disabled={tx.busy || !c} onClick={claim}>
+            Claim {formatEth(m.initiatorHeld)} ETH back
+          </button>
+        </div>
+      )}
       <TxStatusLine
         status={tx.status}
         success="Claimed: the ETH is in your wallet."

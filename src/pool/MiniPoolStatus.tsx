@@ -101,13 +101,14 @@ export function MiniPoolStatus({
           Funded with 32 ETH. Validator <code className="break-all text-xs">{m.validatorPubkey}</code>
         </p>
       )}
-      {m.state === "Active" && <RequestExitButton miniPool={m} />}
+      {/* Kept mounted after the state moves on, so the flow's success line stays visible. */}
+      {(m.state === "Active" || m.state === "Exiting") && <RequestExitButton miniPool={m} />}
       {m.state === "Exiting" && (
         <p className="mt-2 text-sm text-slate-700" data-testid="exit-note">
           Exit requested. Your bond and earnings can be claimed once an oracle report shows the balance withdrawn.
         </p>
       )}
-      {m.state === "Exited" && !m.bondReturned && <ClaimBondButton miniPool={m} />}
+      {m.state === "Exited" && <ClaimBondButton miniPool={m} />}
       {cancellable(m.state) && (
         <div className="mt-3 flex flex-wrap gap-2">
           {m.state === "Failed" && (

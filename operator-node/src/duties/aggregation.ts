@@ -45,10 +45,23 @@ export function decodeAggregates(
   }
 }
 
-/** The spec's `is_aggregator`: hash of the selection proof modulo committee_length / TARGET_AGGREGATORS. */
-export function isAggregator(committeeLength: number, selectionProof: Uint8Array): boolean {
-  const modulo = Math.max(1, Math.floor(committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE));
+/**
+ * The one selection rule behind both aggregator duties (the spec's `is_aggregator` and, with the subcommittee,
+ * `is_sync_committee_aggregator`): the first 8 bytes of sha256(selection proof), little-endian, are 0 modulo
+ * max(1, group size ÷ target aggregators). Kept in one place so the two duties cannot drift apart.
+ */
+export function isSelectedAggregator(
+  selectionProof: Uint8Array,
+  groupSize: number,
+  targetAggregators: number,
+): boolean {
+  const modulo = Math.max(1, Math.floor(groupSize / targetAggregators));
   return Buffer.from(sha256(selectionProof)).readBigUInt64LE(0) % BigInt(modulo) === 0n;
+}
+
+/** The spec's `is_aggregator` for a beacon committee of `committeeLength`. */
+export function isAggregator(committeeLength: number, selectionProof: Uint8Array): boolean {
+  return isSelectedAggregator(selectionProof, committeeLength, TARGET_AGGREGATORS_PER_COMMITTEE);
 }
 
 export interface AggregationView {

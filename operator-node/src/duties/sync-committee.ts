@@ -16,7 +16,7 @@ import {
 } from "@lodestar/params";
 import { computeSigningRoot } from "@lodestar/state-transition";
 import { type altair, ssz } from "@lodestar/types";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { isSelectedAggregator } from "./aggregation.js";
 import type { BeaconChain } from "./beacon.js";
 import { getJson, postJson } from "./http.js";
 
@@ -63,10 +63,12 @@ export function contributionAndProofSigningRoot(
   );
 }
 
-/** The spec's `is_sync_committee_aggregator`. */
-export function isSyncCommitteeAggregator(selectionProof: Uint8Array): boolean {
-  const modulo = Math.max(1, Math.floor(SUBCOMMITTEE_SIZE / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE));
-  return Buffer.from(sha256(selectionProof)).readBigUInt64LE(0) % BigInt(modulo) === 0n;
+/**
+ * The spec's `is_sync_committee_aggregator`. The subcommittee size comes from the process-wide preset; a caller may
+ * name another preset's size (the minimal preset's 8 makes every proof an aggregator, mainnet's 128 one in eight).
+ */
+export function isSyncCommitteeAggregator(selectionProof: Uint8Array, subcommitteeSize = SUBCOMMITTEE_SIZE): boolean {
+  return isSelectedAggregator(selectionProof, subcommitteeSize, TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE);
 }
 
 /** The subcommittees a validator serves in, each once. */
@@ -101,16 +103,20 @@ export function contributionAndProof(
 export function isAcceptableContribution(
   cap: altair.ContributionAndProof,
   expected: { slot: number; beaconBlockRoot: Uint8Array; duty: SyncDuty; subcommitteeIndex: number },
+  subcommitteeSize = SUBCOMMITTEE_SIZE,
 ): boolean {
   const c = cap.contribution;
-  if (cap.aggregatorIndex !== expected.duty.validatorIndex || !isSyncCommitteeAggregator(cap.selectionProof)) {
+  if (
+    cap.aggregatorIndex !== expected.duty.validatorIndex ||
+    !isSyncCommitteeAggregator(cap.selectionProof, subcommitteeSize)
+  ) {
     return false;
   }
   if (c.slot !== expected.slot || c.subcommitteeIndex !== expected.subcommitteeIndex) return false;
   if (!Buffer.from(c.beaconBlockRoot).equals(Buffer.from(expected.beaconBlockRoot))) return false;
   return expected.duty.validatorSyncCommitteeIndices
-    .filter((i) => Math.floor(i / SUBCOMMITTEE_SIZE) === expected.subcommitteeIndex)
-    .every((i) => c.aggregationBits.get(i % SUBCOMMITTEE_SIZE));
+    .filter((i) => Math.floor(i / subcommitteeSize) === expected.subcommitteeIndex)
+    .every((i) => c.aggregationBits.get(i % subcommitteeSize));
 }
 
 export async function syncCommitteeDuties(chain: BeaconChain, epoch: number, indices: number[]): Promise<SyncDuty[]> {
