@@ -1,7 +1,9 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { decryptShare, generateEncryptionKeyPair, publicKeyOf, randomScalar } from "@cohort/sdk";
 import { describe, expect, it } from "vitest";
+import { DkgShare, sealDkgShare } from "../src/dkg/share.js";
 import { openDatabase } from "../src/store/database.js";
 import { type DkgKeyRecord, MiniPoolStore } from "../src/store/minipools.js";
 
@@ -47,9 +49,31 @@ describe("MiniPoolStore (real SQLite)", () => {
     expect(again.checkpoint()).toBe(1234n);
   });
 
-  it("stores only the sealed share, never a plain one", () => {
-    const store = new MiniPoolStore(openDatabase(file()));
-    store.putKey(key);
+  it("stores only the sealed share, never a plain one: the share's bytes are nowhere in the database files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cohort-minipools-"));
+    const path = join(dir, "node.db");
+    const operator = await generateEncryptionKeyPair();
+    const context = {
+      encryptionPublicKey: operator.publicKey,
+      chainId: 31337n,
+      registry: bytes(20, 0xaa),
+      operatorId: 5n,
+    };
+    // A real share, as a DKG hands it over: a BLS scalar, its public key, sealed to the operator's own X25519 key.
+    const secret = randomScalar();
+    const plain = Buffer.from(secret); // a copy to search for: the handle zeroizes `secret`
+    const sharePublicKey = await publicKeyOf(secret);
+    const share = new DkgShare(2, sharePublicKey, secret);
+    const sealed = await sealDkgShare(share, key.validatorPubkey, context);
+    share.zeroize();
+
+    const store = new MiniPoolStore(openDatabase(path));
+    store.putKey({
+      ...key,
+      shareIndex: sealed.shareIndex,
+      sealed: sealed.encrypted,
+      sharePublicKeys: [sharePublicKey],
+    });
     const columns = store.db.prepare("SELECT name FROM pragma_table_info('dkg_keys')").all() as { name: string }[];
     expect(columns.map((c) => c.name).filter((n) => n.startsWith("share_"))).toEqual([
       "share_index",
@@ -57,5 +81,29 @@ describe("MiniPoolStore (real SQLite)", () => {
       "share_ct",
       "share_public_keys",
     ]);
+    /** Every file SQLite keeps for the database (main file, WAL, shared memory), as raw bytes. */
+    const files = () => readdirSync(dir).map((f) => readFileSync(join(dir, f)));
+    const holds = (needle: Buffer) => files().some((b) => b.includes(needle));
+    const plainHex = Buffer.from(plain.toString("hex"));
+    // While open (the row is in the WAL) and after close (checkpointed into the main file).
+    expect(holds(plain)).toBe(false);
+    expect(holds(plainHex)).toBe(false);
+    store.db.close();
+    expect(holds(plain)).toBe(false);
+    expect(holds(plainHex)).toBe(false);
+    // Control: the search sees what is stored in clear, so a plain share would have been found.
+    expect(holds(Buffer.from(sharePublicKey))).toBe(true);
+
+    // And what is stored is the share, sealed: it opens to the same secret with the operator's key.
+    const again = new MiniPoolStore(openDatabase(path));
+    const stored = again.key(key.miniPoolId, key.attempt)!;
+    const opened = await decryptShare(operator.secretKey, stored.sealed, {
+      chainId: context.chainId,
+      registry: context.registry,
+      validatorPublicKey: key.validatorPubkey,
+      operatorId: context.operatorId,
+    });
+    expect(Buffer.from(opened).equals(plain)).toBe(true);
+    again.db.close();
   });
 });

@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BeaconChain } from "../src/duties/beacon.js";
@@ -10,14 +10,15 @@ import { silentLogger } from "../src/log.js";
 const known = new Map<string, number>();
 const queried: string[][] = [];
 let url: string;
-const server = createServer((req, res) => {
+const answer: RequestListener = (req, res) => {
   const ids = new URL(req.url!, "http://x").searchParams.getAll("id");
   queried.push(ids);
   const data = ids
     .filter((id) => known.has(id))
     .map((id) => ({ index: String(known.get(id)), validator: { pubkey: id } }));
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data }));
-});
+};
+const server = createServer(answer);
 
 beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -61,8 +62,27 @@ describe("ValidatorIndexBook", () => {
   });
 
   it("survives a beacon node that is down, and catches up later", async () => {
-    const book = new ValidatorIndexBook({ url: "http://127.0.0.1:9" } as BeaconChain, [key(1)], silentLogger);
+    // A beacon node at a fixed address that is down at first (nothing listens), then comes up there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    known.set(hex(key(3)), 12);
+    const book = new ValidatorIndexBook({ url: `http://127.0.0.1:${port}` } as BeaconChain, [key(3)], silentLogger);
     await book.refresh();
     expect(book.list()).toEqual([]);
+    expect(book.version).toBe(0);
+
+    const beacon = createServer(answer);
+    await new Promise<void>((r) => beacon.listen(port, "127.0.0.1", r));
+    try {
+      queried.length = 0;
+      await book.refresh();
+      expect(book.list()).toEqual([12]);
+      expect(book.version).toBe(1); // duty caches reload
+      expect(queried).toEqual([[hex(key(3))]]);
+    } finally {
+      await new Promise<void>((r) => beacon.close(() => r()));
+    }
   });
 });
