@@ -106,16 +106,15 @@ export class Committee {
       maxValueBytes: CONSENSUS_MAX_VALUE_BYTES,
       // Early messages are kept only for slots a duty of ours can still be in: a member cannot fill memory with
       // far-future instances. Exits are keyed by validator index, not slot, and are started locally before peers'.
-      acceptSlot: (slot) => {
-        const now = BigInt(Math.max(0, slotAt(s.chain, Date.now())));
-        return slot >= now - BigInt(SLOTS_PER_EPOCH) && slot <= now + 2n;
-      },
+      acceptSlot: (slot) => inDutyWindow(s.chain, slot, SLOTS_PER_EPOCH),
       ...(s.safetyStore ? { safetyStore: s.safetyStore } : {}),
     });
     this.parsigex = new TransportParSigEx({ transport: parsigCh, validators: [], log });
     this.sigagg = new ThresholdSigAgg([], cfg.threshold, log);
+    // SigAgg keeps state only for slots a duty can still be in (exits sign at their epoch's first slot, in the
+    // past), so a member sending partials for far-future slots cannot grow it.
     this.parsigex.subscribe((_from, partials) => {
-      for (const p of partials) this.sigagg.add(p);
+      for (const p of partials) if (inDutyWindow(s.chain, p.duty.slot, 2 * SLOTS_PER_EPOCH)) this.sigagg.add(p);
     });
     this.combined = new CombinedSignatures(this.sigagg, [
       PartialKind.randao,
@@ -240,3 +239,9 @@ function checkValidators(cfg: CommitteeConfig, validators: readonly CommitteeVal
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/** Is `slot` between `pastSlots` before the current slot and two slots after it (clock skew between members)? */
+function inDutyWindow(chain: BeaconChain, slot: bigint, pastSlots: number): boolean {
+  const now = BigInt(Math.max(0, slotAt(chain, Date.now())));
+  return slot >= now - BigInt(pastSlots) && slot <= now + 2n;
+}
