@@ -1,21 +1,8 @@
+import type { DutyOutcome, NodeStatus } from "@cohort/sdk/node-status";
 import type { NodeEvent } from "../app/attester.js";
 
-/** What the dapp's validator page shows: public facts only (slots, outcomes, public keys, indices). */
-export interface DutyOutcome {
-  slot: number;
-  decided: boolean;
-  signed: string[];
-  refused: { validator: string; reason: string }[];
-  submittedIndices: number[];
-  aggregatedIndices: number[];
-}
-
-export interface NodeStatus {
-  /** How the node names itself: its operator id once known from the chain, else its committee position. */
-  operator: string;
-  validators: string[];
-  recentDuties: DutyOutcome[];
-}
+// The JSON shape is the sdk's, so the dapp that reads it and the node that writes it cannot drift apart.
+export type { DutyOutcome, NodeStatus };
 
 /** Keeps the outcome of the last `keep` slots with duties, newest first. */
 export class StatusBook {

@@ -20,6 +20,7 @@ import {
 import { type BeaconChain, slotStartMs } from "../duties/beacon.js";
 import type { AttestationFetcher } from "../duties/fetcher.js";
 import { dataForCommittee } from "../duties/fetcher.js";
+import { alreadyKnownIsFine } from "../duties/http.js";
 import type { Logger } from "../log.js";
 import { PartialKind } from "../parsigex/codec.js";
 import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
@@ -356,18 +357,6 @@ export class AttesterWorkflow {
     for (const s of this.decided.keys()) if (s < slot) this.decided.delete(s);
     for (const s of this.aggregations.keys()) if (s < slot) this.aggregations.delete(s);
     for (const [k, w] of this.awaiting) if (w.slot < slot) this.awaiting.delete(k);
-  }
-}
-
-/**
- * Every member submits the combined signature, so all but the first submission meet a beacon node that already has
- * it. Lodestar answers those with an error (HTTP 500 "…ALREADY_KNOWN"); for us they are a success.
- */
-async function alreadyKnownIsFine(submission: Promise<void>): Promise<void> {
-  try {
-    await submission;
-  } catch (e) {
-    if (!(e instanceof Error && /ALREADY_KNOWN/.test(e.message))) throw e;
   }
 }
 

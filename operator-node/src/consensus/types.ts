@@ -85,16 +85,8 @@ export interface Verifier {
   verify(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean;
 }
 
-/** Committee sizes the protocol allows (n = 3f+1). */
-export const COMMITTEE_SIZES = [4, 7, 10, 13] as const;
-
-export function faultTolerance(n: number): number {
-  return Math.floor((n - 1) / 3);
-}
-
-export function quorumSize(n: number): number {
-  return n - faultTolerance(n);
-}
+// Committee arithmetic has one home, the sdk; these names stay importable from here for the consensus modules.
+export { COMMITTEE_SIZES, faultTolerance, quorumSize } from "@cohort/sdk/committee/size";
 
 /**
  * What one member must remember of an instance across a crash to stay safe: the highest (view, phase) it voted in,

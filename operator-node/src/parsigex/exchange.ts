@@ -3,6 +3,7 @@
  * membership checks. It verifies no signature (that is SigAgg's batch job) but refuses everything it can refuse
  * cheaply: malformed frames, a sender speaking for another share, validators the committee does not run.
  */
+import { shareIndexOfMember } from "@cohort/sdk/committee/size";
 import type { Logger } from "../log.js";
 import type { ParSigEx, PartialSignature, Transport } from "../workflow.js";
 import { decodeFrame, encodeFrame, MAX_PARTIALS_PER_FRAME, ParSigCodecError } from "./codec.js";
@@ -21,8 +22,11 @@ export interface ExchangeStats {
   refused: number;
 }
 
-/** Member index i holds share index i + 1 (DESIGN: share index = position in the sorted committee). */
-export const shareIndexOf = (member: number): number => member + 1;
+/**
+ * @deprecated The rule lives in the sdk as `shareIndexOfMember`; this name stays only until app/committee.ts (being
+ * reshaped in another change) imports it from there.
+ */
+export const shareIndexOf = shareIndexOfMember;
 
 export class TransportParSigEx implements ParSigEx {
   readonly stats: ExchangeStats = { received: 0, malformed: 0, refused: 0 };
@@ -64,8 +68,9 @@ export class TransportParSigEx implements ParSigEx {
       this.cfg.log.warn("dropped a malformed partial-signature frame", { from, reason: e.message });
       return;
     }
+    const senderShare = shareIndexOfMember(from);
     const accepted = partials.filter(
-      (p) => p.shareIndex === shareIndexOf(from) && this.validators.has(hex(p.validatorPubkey)),
+      (p) => p.shareIndex === senderShare && this.validators.has(hex(p.validatorPubkey)),
     );
     this.stats.refused += partials.length - accepted.length;
     if (accepted.length < partials.length) {
