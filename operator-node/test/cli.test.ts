@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { verifyIdentityProof } from "@cohort/sdk";
+import { hexToBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import { SlashingProtection } from "../src/signer/slashing-protection.js";
 import { openDatabase } from "../src/store/database.js";
@@ -49,6 +51,41 @@ describe("cohort-node CLI", () => {
     expect(again.stderr).toMatch(/already exists; refusing to overwrite/);
     expect(readFileSync(keyFile, "utf8")).toBe(before);
   }, 240_000); // four real scrypt (n=2^18) runs and three process starts: seconds alone, minutes on a loaded CI box
+
+  it("keys --owner prints the identity proof registerOperator checks, for that owner, chain and registry only", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cohort-node-cli-"));
+    writeFileSync(join(dir, "pw"), "a long operator password\n");
+    const keyFile = join(dir, "node-key.json");
+    expect((await cli(["init", "--key-file", keyFile, "--password-file", join(dir, "pw")])).code).toBe(0);
+    const owner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const registry = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
+    const args = ["keys", "--key-file", keyFile, "--owner", owner, "--chain-id", "560048", "--registry", registry];
+    const res = await cli([...args, "--password-file", join(dir, "pw")]);
+    expect(res.code, res.stderr).toBe(0);
+    const identityKey = hexToBytes(
+      /identity public key \(secp256k1\):\s+(0x[0-9a-f]{66})/.exec(res.stdout)![1] as `0x${string}`,
+    );
+    const proofHex = new RegExp(
+      `identity proof for owner ${owner} \\(chain 560048, registry ${registry}\\):\n(0x[0-9a-f]{130})\n`,
+    ).exec(res.stdout)?.[1];
+    expect(proofHex, res.stdout).toBeDefined();
+    const proof = hexToBytes(proofHex as `0x${string}`);
+    const context = { chainId: 560048n, registry, owner } as const;
+    expect(verifyIdentityProof(identityKey, proof, context)).toBe(true);
+    // Bound to its context: another sender, chain or registry cannot reuse it.
+    expect(verifyIdentityProof(identityKey, proof, { ...context, owner: registry })).toBe(false);
+    expect(verifyIdentityProof(identityKey, proof, { ...context, chainId: 31337n })).toBe(false);
+    expect(verifyIdentityProof(identityKey, proof, { ...context, registry: owner })).toBe(false);
+
+    const partial = await cli(["keys", "--key-file", keyFile, "--owner", owner, "--password-file", join(dir, "pw")]);
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/needs --owner, --chain-id and --registry together/);
+    const wrongPassword = join(dir, "wrong");
+    writeFileSync(wrongPassword, "not the password at all\n");
+    const denied = await cli([...args, "--password-file", wrongPassword]);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).not.toMatch(/identity proof/);
+  }, 240_000); // three real scrypt (n=2^18) runs
 
   it("slashing export → import moves the signing history between databases", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cohort-node-cli-"));

@@ -1,13 +1,15 @@
 import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { CohortError } from "@cohort/sdk";
+import { CohortError, signIdentityProof } from "@cohort/sdk";
+import { bytesToHex, getAddress, type Hex, isAddress } from "viem";
 import { OperatorIdentityError, runOperator } from "../app/operator.js";
 import { NodeConfigFileError, parseNodeConfig } from "../config/node-config.js";
 import { createKeyFile, KeyFileError, loadKeyFile, publicKeysOf } from "../keys/key-file.js";
 import { jsonLogger, reasonOf } from "../log.js";
+import { type CheckLine, runPreflight } from "../preflight/checks.js";
 import { exportInterchange, InterchangeError, importInterchange } from "../signer/interchange.js";
-import { openDatabase } from "../store/database.js";
+import { NetworkMismatchError, openDatabase } from "../store/database.js";
 import { PromptCancelledError, readHidden } from "./prompt.js";
 
 /** A failure the operator can fix: one line `cohort-node: <problem>`, exit code 1. */
@@ -17,6 +19,11 @@ const USAGE = `usage:
   cohort-node init --key-file FILE [--password-file FILE]     create the operator's encrypted key file (asks for the
                                                              password on the terminal when no file is given)
   cohort-node keys --key-file FILE                           print the public keys to register on-chain
+        [--owner 0x… --chain-id N --registry 0x… [--password-file FILE]]
+                                                             and the identity proof registerOperator needs, signed
+                                                             for the account that will send it (asks the password)
+  cohort-node check --config FILE                            pre-flight: beacon node, execution RPC, registry, key
+                                                             file, clock and every committee peer; exit 1 on a failure
   cohort-node start --config FILE                            run the node (see operator-node/README.md for the file)
   cohort-node slashing export --db FILE --genesis-validators-root 0x… --out FILE
   cohort-node slashing import --db FILE --genesis-validators-root 0x… --file FILE`;
@@ -32,6 +39,8 @@ export async function main(argv: string[]): Promise<void> {
       return slashing(rest);
     case "start":
       return start(rest);
+    case "check":
+      return check(rest);
     default:
       throw new UsageError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
   }
@@ -53,8 +62,79 @@ async function init(argv: string[]): Promise<void> {
 }
 
 async function keys(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { "key-file": { type: "string" } } });
-  printKeys(await readText(required(values["key-file"], "--key-file"), "key file"));
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "key-file": { type: "string" },
+      owner: { type: "string" },
+      "chain-id": { type: "string" },
+      registry: { type: "string" },
+      "password-file": { type: "string" },
+    },
+  });
+  const text = await readText(required(values["key-file"], "--key-file"), "key file");
+  printKeys(text);
+  const { owner, registry } = values;
+  const chainId = values["chain-id"];
+  if (owner === undefined && chainId === undefined && registry === undefined) return;
+  // The proof binds chain, registry and sender: all three or none, so a proof for the wrong context is never printed.
+  if (!owner || !chainId || !registry) {
+    throw new UsageError("the identity proof needs --owner, --chain-id and --registry together");
+  }
+  if (!isAddress(owner)) throw new UsageError("--owner must be the 0x address that will send registerOperator");
+  if (!isAddress(registry)) throw new UsageError("--registry must be the registry's 0x address");
+  if (!/^[1-9]\d*$/.test(chainId))
+    throw new UsageError("--chain-id must be a positive integer (e.g. 560048 for Hoodi)");
+  const nodeKeys = await loadKeyFile(text, await readPassword(values["password-file"]));
+  try {
+    const proof = signIdentityProof(nodeKeys.identitySecret, {
+      chainId: BigInt(chainId),
+      registry: getAddress(registry),
+      owner: getAddress(owner),
+    });
+    process.stdout.write(
+      `identity proof for owner ${getAddress(owner)} (chain ${chainId}, registry ${getAddress(registry)}):\n${bytesToHex(proof)}\n`,
+    );
+  } finally {
+    nodeKeys.identitySecret.fill(0);
+    nodeKeys.encryptionSecret.fill(0);
+  }
+}
+
+/** Exits 1 when any check failed; each failed line says what to do. */
+async function check(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: "string" } } });
+  const file = required(values.config, "--config");
+  const text = await readText(file, "config file");
+  const config = parseNodeConfig(text, dirname(file));
+  const expectedRoot = declaredGenesisRoot(text);
+  const keys = await loadKeyFile(await readText(config.keyFile, "key file"), await readPassword(config.passwordFile));
+  const print = (l: CheckLine) =>
+    process.stdout.write(`${l.ok ? "✓" : "✗"} ${l.subject}: ${l.detail}${l.fix ? `\n    → ${l.fix}` : ""}\n`);
+  try {
+    const ok = await runPreflight(config, keys, print, expectedRoot ? { genesisValidatorsRoot: expectedRoot } : {});
+    process.stdout.write(
+      ok ? "all checks passed: cohort-node start --config FILE\n" : "some checks failed (✗ above)\n",
+    );
+    if (!ok) process.exitCode = 1;
+  } finally {
+    keys.identitySecret.fill(0);
+    keys.encryptionSecret.fill(0);
+  }
+}
+
+/**
+ * Optional `beacon.genesisValidatorsRoot` in the config: the chain the operator means to serve. Read by `check`
+ * only; `start` pins the first root it meets into the data dir, which `check` compares as well.
+ */
+function declaredGenesisRoot(text: string): Hex | undefined {
+  const beacon = (JSON.parse(text) as { beacon?: { genesisValidatorsRoot?: unknown } }).beacon;
+  const root = beacon?.genesisValidatorsRoot;
+  if (root === undefined) return undefined;
+  if (typeof root !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(root)) {
+    throw new UsageError("beacon.genesisValidatorsRoot must be 0x and 32 bytes of hex");
+  }
+  return root as Hex;
 }
 
 function printKeys(keyFileText: string): void {
@@ -176,7 +256,8 @@ export function reportAndExit(error: unknown): void {
     error instanceof InterchangeError ||
     error instanceof NodeConfigFileError ||
     error instanceof PromptCancelledError ||
-    error instanceof OperatorIdentityError;
+    error instanceof OperatorIdentityError ||
+    error instanceof NetworkMismatchError;
   const message = known
     ? (error as Error).message
     : error instanceof CohortError
