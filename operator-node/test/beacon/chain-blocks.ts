@@ -17,10 +17,22 @@ export async function headSlot(beaconUrl: string): Promise<number> {
   return Number(h!.data.header.message.slot);
 }
 
+const clocks = new Map<string, Promise<{ genesis: number; secondsPerSlot: number }>>();
+
+/** The wall clock's slot. Genesis time and slot length are asked once per beacon node: polling stays off its CPU. */
 export async function clockSlot(beaconUrl: string): Promise<number> {
-  const g = await get<{ data: { genesis_time: string } }>(beaconUrl, "/eth/v1/beacon/genesis");
-  const spec = await get<{ data: { SECONDS_PER_SLOT: string } }>(beaconUrl, "/eth/v1/config/spec");
-  return Math.floor((Date.now() / 1000 - Number(g!.data.genesis_time)) / Number(spec!.data.SECONDS_PER_SLOT));
+  let clock = clocks.get(beaconUrl);
+  if (!clock) {
+    clock = (async () => {
+      const g = await get<{ data: { genesis_time: string } }>(beaconUrl, "/eth/v1/beacon/genesis");
+      const spec = await get<{ data: { SECONDS_PER_SLOT: string } }>(beaconUrl, "/eth/v1/config/spec");
+      return { genesis: Number(g!.data.genesis_time), secondsPerSlot: Number(spec!.data.SECONDS_PER_SLOT) };
+    })();
+    clocks.set(beaconUrl, clock);
+    clock.catch(() => clocks.delete(beaconUrl));
+  }
+  const { genesis, secondsPerSlot } = await clock;
+  return Math.floor((Date.now() / 1000 - genesis) / secondsPerSlot);
 }
 
 /** The current epoch's proposer of each slot (asked while the epoch is current: the only answer that is final). */
@@ -57,13 +69,29 @@ export async function blockAttestations(beaconUrl: string, slot: number): Promis
   return b.data.message.body.attestations;
 }
 
-/** Committee members by (slot, committee index) of an epoch, from the head state. */
+/**
+ * Committee members by (slot, committee index) of an epoch, from the head state.
+ *
+ * Lodestar 1.5.1 labels its answer wrongly (beacon-node/lib/api/impl/beacon/state/index.js `getEpochCommittees`:
+ * the shuffling's outer array is per slot of the epoch and the inner one per committee, but it names the outer
+ * position `index` and the inner one `slot`): `{index: slotInEpoch, slot: committeeIndex}`. Told apart from a correct
+ * answer by its slots: a correct one names every slot of the epoch, absolute; the 1.5.1 one names committee
+ * positions (here only 0). Ambiguous only at epoch 0 with exactly SLOTS_PER_EPOCH committees a slot.
+ */
 export async function committeesOf(beaconUrl: string, epoch: number): Promise<Map<string, number[]>> {
   const body = await get<{ data: { slot: string; index: string; validators: string[] }[] }>(
     beaconUrl,
     `/eth/v1/beacon/states/head/committees?epoch=${epoch}`,
   );
-  return new Map(body!.data.map((c) => [`${c.slot}/${c.index}`, c.validators.map(Number)]));
+  const first = epoch * SLOTS_PER_EPOCH;
+  const slots = new Set(body!.data.map((c) => Number(c.slot)));
+  const correct = slots.size === SLOTS_PER_EPOCH && [...slots].every((s) => s >= first && s < first + SLOTS_PER_EPOCH);
+  return new Map(
+    body!.data.map((c) => [
+      correct ? `${c.slot}/${c.index}` : `${first + Number(c.index)}/${c.slot}`,
+      c.validators.map(Number),
+    ]),
+  );
 }
 
 /** Bit `i` of an SSZ bitlist in 0x-hex (little-endian bit order within each byte). */
@@ -105,6 +133,97 @@ export async function attestationInclusion(
     }
   }
   return { duties, included };
+}
+
+/** The finalized checkpoint's epoch of the head state. */
+export async function finalizedEpoch(beaconUrl: string): Promise<number> {
+  const body = await get<{ data: { finalized: { epoch: string } } }>(
+    beaconUrl,
+    "/eth/v1/beacon/states/head/finality_checkpoints",
+  );
+  return Number(body!.data.finalized.epoch);
+}
+
+/** The slots in [from, to) that have a canonical block (the others the chain missed itself). */
+export async function canonicalSlots(beaconUrl: string, from: number, to: number): Promise<Set<number>> {
+  const slots = new Set<number>();
+  for (let s = from; s < to; s++) if ((await blockProposer(beaconUrl, s)) !== undefined) slots.add(s);
+  return slots;
+}
+
+/** Whether the head state knows a validator with this public key (0x-hex) at all, e.g. after a deposit. */
+export async function knowsValidator(beaconUrl: string, pubkey: string): Promise<boolean> {
+  const res = await fetch(`${beaconUrl}/eth/v1/beacon/states/head/validators/${pubkey}`);
+  if (res.status === 404) return false;
+  if (!res.ok) throw new Error(`beacon GET validator ${pubkey}: HTTP ${res.status}`);
+  return true;
+}
+
+/** Waits (polling the wall clock against the chain's genesis) until the clock reaches `slot`. */
+export async function untilSlot(beaconUrl: string, slot: number): Promise<void> {
+  while ((await clockSlot(beaconUrl)) < slot) await new Promise((r) => setTimeout(r, 250));
+}
+
+/**
+ * Collects the committees of every epoch from `first` while each is current (Lodestar answers only around its head
+ * state), until `stop()` says so; resolves with everything collected. Runs beside whatever the test does meanwhile.
+ */
+export function collectCommittees(
+  beaconUrl: string,
+  first: number,
+  stop: (epoch: number) => boolean,
+): Promise<Map<string, number[]>> {
+  return (async () => {
+    const all = new Map<string, number[]>();
+    for (let e = first; !stop(e); e++) {
+      await untilSlot(beaconUrl, e * SLOTS_PER_EPOCH);
+      for (const [k, v] of await committeesOf(beaconUrl, e)) all.set(k, v);
+    }
+    return all;
+  })();
+}
+
+/** Duties and inclusions of a set of validators over slots, with the slots the chain missed itself left out. */
+export interface InclusionCount {
+  /** Duties at slots that have a canonical block. */
+  readonly duties: number;
+  /** Of those, duties whose attestation some canonical block includes. */
+  readonly included: number;
+  /** Duties at slots the chain missed itself (no canonical block at the duty's slot): not counted. */
+  readonly skipped: number;
+  /** Per validator: [included, duties] over counted slots. */
+  readonly byValidator: Map<number, [number, number]>;
+  /** Counted duties not included, as "slot:validator". */
+  readonly missing: string[];
+}
+
+export function countInclusion(
+  r: { duties: Map<number, Set<number>>; included: Map<number, Set<number>> },
+  canonical: ReadonlySet<number>,
+  only: (slot: number, validator: number) => boolean = () => true,
+): InclusionCount {
+  let duties = 0;
+  let included = 0;
+  let skipped = 0;
+  const byValidator = new Map<number, [number, number]>();
+  const missing: string[] = [];
+  for (const [slot, vs] of [...r.duties].sort(([a], [b]) => a - b)) {
+    for (const v of vs) {
+      if (!only(slot, v)) continue;
+      if (!canonical.has(slot)) {
+        skipped++;
+        continue;
+      }
+      const row = byValidator.get(v) ?? byValidator.set(v, [0, 0]).get(v)!;
+      duties++;
+      row[1]++;
+      if (r.included.get(slot)?.has(v)) {
+        included++;
+        row[0]++;
+      } else missing.push(`${slot}:${v}`);
+    }
+  }
+  return { duties, included, skipped, byValidator, missing };
 }
 
 export const epochOf = (slot: number) => Math.floor(slot / SLOTS_PER_EPOCH);
