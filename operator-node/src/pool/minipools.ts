@@ -6,6 +6,12 @@
  *
  * Crash safety: a ceremony is marked `started` before its first frame and `sealed` together with its key, so after
  * a crash a node never reruns a ceremony id its peers have finished, and a sealed key is confirmed on the next poll.
+ *
+ * Exits: the initiator (or governance) asks the contract, which moves the mini-pool to Exiting and emits
+ * ExitRequested; every member then signs the voluntary exit (`requestExits`), as for a registry validator whose owner
+ * asked. The request is not kept in the database: the contract's state is the record, read once at start for the
+ * funded mini-pools (a request may predate the checkpoint), then followed through the events. MiniPoolExited (the
+ * reports showed a zero balance) ends the service of the key.
  */
 import { cohortMiniPoolsAbi, decryptShare, equalBytes, publicKeyOf, thresholdOf, zeroize } from "@cohort/sdk";
 import {
@@ -55,10 +61,26 @@ export interface MiniPoolServiceConfig {
   readonly log: Logger;
 }
 
+/** MiniPoolState.Exiting in PoolTypes.sol: exit requested, balance not yet withdrawn. */
+const MINIPOOL_EXITING = 7;
+
+/** A funded mini-pool of ours whose exit the contract has requested. */
+export interface MiniPoolExit {
+  readonly miniPoolId: bigint;
+  readonly publicKey: Uint8Array;
+  /** Ascending, as committees are keyed. */
+  readonly operatorIds: readonly bigint[];
+}
+
 export class MiniPoolService {
   private readonly running = new Set<string>();
   private readonly ceremonies = new Set<Promise<void>>();
   private stopped = false;
+  /** Mini-pools (ours, funded) in the contract's Exiting state. */
+  private readonly exiting = new Set<bigint>();
+  /** Exits handed to the node in this process; one that fails is removed and handed again. */
+  private readonly exitsStarted = new Set<bigint>();
+  private exitScanDone = false;
 
   constructor(
     private readonly store: MiniPoolStore,
@@ -69,8 +91,65 @@ export class MiniPoolService {
   async poll(): Promise<boolean> {
     const before = this.fingerprint();
     await this.syncEvents();
+    if (!this.exitScanDone) await this.scanExits();
     for (const m of this.store.all()) this.advance(m);
     return this.fingerprint() !== before;
+  }
+
+  /** Our funded mini-pools whose exit was requested on-chain and that have not exited yet. */
+  exitsDue(): MiniPoolExit[] {
+    const due: MiniPoolExit[] = [];
+    for (const id of this.exiting) {
+      const m = this.store.get(id);
+      if (m?.phase !== "active" || !m.validatorPubkey) continue;
+      due.push({ miniPoolId: id, publicKey: m.validatorPubkey, operatorIds: m.operatorIds });
+    }
+    return due;
+  }
+
+  /**
+   * Hands each due exit to `exit` (the node's voluntary-exit duty) once per process, when `serves` says this node
+   * runs the validator now; a failed one is handed again on the next call. The beacon node dedups submissions, so a
+   * restart handing it again is harmless.
+   */
+  requestExits(exit: (publicKey: Uint8Array) => Promise<unknown>, serves: (e: MiniPoolExit) => boolean): void {
+    for (const e of this.exitsDue()) {
+      if (this.exitsStarted.has(e.miniPoolId) || !serves(e)) continue;
+      this.exitsStarted.add(e.miniPoolId);
+      const validator = hex(e.publicKey);
+      exit(e.publicKey).then(
+        () => this.cfg.log.info("mini-pool voluntary exit submitted", { miniPool: e.miniPoolId, validator }),
+        (error: unknown) => {
+          this.exitsStarted.delete(e.miniPoolId);
+          this.cfg.log.warn("mini-pool voluntary exit failed; retrying", {
+            miniPool: e.miniPoolId,
+            validator,
+            reason: reasonOf(error),
+          });
+        },
+      );
+    }
+  }
+
+  /**
+   * Once per process: which of our funded mini-pools are Exiting, as of the synced checkpoint (the events after it
+   * add the later requests), since requests older than the checkpoint are not replayed.
+   */
+  private async scanExits(): Promise<void> {
+    const blockNumber = this.store.checkpoint();
+    if (blockNumber === undefined) return; // nothing synced yet: every request is still ahead in the events
+    for (const m of this.store.all()) {
+      if (m.phase !== "active") continue;
+      const view = await this.cfg.client.readContract({
+        address: this.cfg.miniPools,
+        abi: cohortMiniPoolsAbi,
+        functionName: "miniPool",
+        args: [m.id],
+        blockNumber,
+      });
+      if (view.state === MINIPOOL_EXITING) this.exiting.add(m.id);
+    }
+    this.exitScanDone = true;
   }
 
   /** DKG validators of Ready or Active mini-pools: the key of the attempt the contract accepted. */
@@ -116,6 +195,12 @@ export class MiniPoolService {
   }
 
   private apply(event: MiniPoolEvent): void {
+    if (event.eventName === "ExitRequested") {
+      // Only Active mini-pools can be asked to exit, so ours has its key and is funded.
+      if (this.store.get(event.args.id)?.phase === "active") this.exiting.add(event.args.id);
+      return;
+    }
+    if (event.eventName === "MiniPoolExited") this.exiting.delete(event.args.id);
     if (event.eventName === "MiniPoolCreated") {
       const ids = [...event.args.operatorIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       if (!ids.includes(this.cfg.operatorId)) return;
@@ -313,6 +398,8 @@ function nextState(m: MiniPoolRecord, event: MiniPoolEvent): MiniPoolRecord | un
       return { ...m, phase: "failed" };
     case "MiniPoolCancelled":
       return { ...m, phase: "cancelled" };
+    case "MiniPoolExited":
+      return { ...m, phase: "exited" };
     default:
       return undefined;
   }
