@@ -4,7 +4,8 @@
 // stopped together on Ctrl-C / SIGTERM. If any of them exits on its own, this says which and why (its last log
 // lines), stops the rest and exits non-zero.
 // Options by env: PORT (dapp, default 5173), DEVNET_PORT (EVM chain, 8545), BEACON_PORT (beacon REST, 9596),
-// DEVNET_DIR (state folder, default .devnet), HEALTH_TIMEOUT_S (how long nodes may take to answer /health, 180).
+// DEVNET_DIR (state folder, default .devnet), HEALTH_TIMEOUT_S (how long nodes may take to answer /health, 180),
+// P2P_BASE_PORT (operator k's node listens on base + k − 1, 9800), API_BASE_PORT (nodes' /status APIs, 9201).
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -15,6 +16,8 @@ const DEVNET_PORT = Number(process.env.DEVNET_PORT ?? 8545);
 const BEACON_PORT = Number(process.env.BEACON_PORT ?? 9596);
 const DEVNET_DIR = resolve(process.env.DEVNET_DIR ?? join(ROOT, ".devnet"));
 const HEALTH_TIMEOUT_MS = Number(process.env.HEALTH_TIMEOUT_S ?? 180) * 1000;
+const P2P_BASE_PORT = process.env.P2P_BASE_PORT ? Number(process.env.P2P_BASE_PORT) : undefined;
+const API_BASE_PORT = process.env.API_BASE_PORT ? Number(process.env.API_BASE_PORT) : undefined;
 const log = (msg) => console.log(`[start] ${msg}`);
 
 const stops = [];
@@ -47,7 +50,14 @@ async function startSystem() {
   const { tsImport } = await import("tsx/esm/api");
   const { startCluster } = await tsImport(join(ROOT, "scripts/devnet/cluster.ts"), import.meta.url);
   mkdirSync(DEVNET_DIR, { recursive: true });
-  const cluster = await startCluster({ dir: DEVNET_DIR, rpcPort: DEVNET_PORT, beaconPort: BEACON_PORT, log });
+  const cluster = await startCluster({
+    dir: DEVNET_DIR,
+    rpcPort: DEVNET_PORT,
+    beaconPort: BEACON_PORT,
+    ...(P2P_BASE_PORT ? { p2pBasePort: P2P_BASE_PORT } : {}),
+    ...(API_BASE_PORT ? { apiBasePort: API_BASE_PORT } : {}),
+    log,
+  });
   stops.push(() => cluster.stop());
   stops.push(cluster.watch(died));
   // The dapp reads contract addresses and node API URLs from this file at dev-server start (vite.config.ts).
