@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { type Address, hexToBigInt, type PublicClient, zeroAddress } from "viem";
+import { type Abi, type Address, hexToBigInt, type PublicClient, zeroAddress } from "viem";
 import { useCohortClient } from "../chain/useCohortClient";
 import { secondaryButtonClass } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
@@ -7,6 +7,11 @@ import { useTx } from "../tx/useTx";
 import { cohortMiniPoolsAbi, cohortPoolAbi, poolContracts } from "./contracts";
 import { formatEth } from "./format";
 import type { MiniPool } from "./usePool";
+
+// requestExit and claimBond revert inside the pool (ExitRequestFailed, EthTransferFailed) and the revert bubbles up:
+// with the pool's errors in the ABI the user reads what happened instead of an unknown selector.
+const POOL_ERRORS = cohortPoolAbi.filter((item) => item.type === "error");
+const miniPoolsWithPoolErrors = [...cohortMiniPoolsAbi, ...POOL_ERRORS] as Abi;
 
 /**
  * What `requestExit` must send: the EIP-7002 request fee when the pool has that contract (a call with empty input
@@ -39,7 +44,7 @@ export function RequestExitButton({ miniPool: m }: { miniPool: MiniPool }) {
       {
         label: "Request exit",
         address: c.miniPools,
-        abi: cohortMiniPoolsAbi,
+        abi: miniPoolsWithPoolErrors,
         functionName: "requestExit",
         args: [m.id],
         value: await exitRequestFee(client, c.pool),
@@ -81,7 +86,13 @@ export function ClaimBondButton({ miniPool: m }: { miniPool: MiniPool }) {
   const claim = () =>
     c &&
     tx.run([
-      { label: "Claim bond", address: c.miniPools, abi: cohortMiniPoolsAbi, functionName: "claimBond", args: [m.id] },
+      {
+        label: "Claim bond",
+        address: c.miniPools,
+        abi: miniPoolsWithPoolErrors,
+        functionName: "claimBond",
+        args: [m.id],
+      },
     ]);
   return (
     <div className="mt-3 grid gap-1">

@@ -112,6 +112,7 @@ const CONTRACT_ERRORS: Record<string, (args: readonly unknown[], ctx: ErrorConte
   BondAlreadyReturned: ([id]) => `Mini-pool ${id}'s bond was already claimed; reload the page.`,
   ExitRequestFailed: () =>
     "The exit request contract refused the request (its fee may have risen this block); try again in a block.",
+  EthTransferFailed: () => "Your wallet's address refused the ETH payment; claim from an address that accepts ETH.",
   NoMiniPoolReady: () => "No mini-pool is ready for funding; wait for a DKG to be confirmed.",
   InsufficientPoolEth: ([required, available]) =>
     `The pool has ${eth(available)} free but a validator needs ${eth(required)}; wait for more deposits.`,
