@@ -17,11 +17,12 @@ import {
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { startAnvil } from "../../contracts/deploy/anvil.js";
-import type { CohortConfig, PoolConfig } from "../../contracts/deploy/config.js";
+import type { CohortConfig } from "../../contracts/deploy/config.js";
 import { type Deployment, deployCohort } from "../../contracts/deploy/deploy.js";
 import { build } from "../../contracts/scripts/build.js";
 import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
 import { signIdentityProof } from "../../sdk/src/ownership/identity.js";
+import { type DeploymentRecord, deploymentRecord } from "../deploy.js";
 import { generateOperatorKeys, writeOperatorKeyFile } from "./operatorKeys.js";
 
 /** Anvil's default accounts come from this public test mnemonic; they are for local chains only. */
@@ -78,22 +79,9 @@ export interface DevnetOperator {
   keyFile: string;
 }
 
-/** deployment.json: JSON-safe (bigints as decimal strings). */
-export interface DevnetDeployment {
-  chainId: number;
+/** deployment.json: the record `npm run deploy` writes (JSON-safe), plus the devnet's RPC, operators and accounts. */
+export interface DevnetDeployment extends DeploymentRecord {
   rpcUrl: string;
-  registry: Address;
-  token: Address;
-  /** The pool system (Stage 2): cETH pool, mini-pools, oracle, and the beacon deposit contract they fund. */
-  pool: Address;
-  miniPools: Address;
-  oracle: Address;
-  depositContract: Address;
-  deployer: Address;
-  governance: Address;
-  deployBlock: number;
-  config: Record<keyof CohortConfig, string>;
-  poolConfig: Record<keyof PoolConfig, string>;
   operators: DevnetOperator[];
   accounts: Address[];
 }
@@ -219,25 +207,8 @@ async function setUpChain(rpcUrl: string, outDir: string, p2pBasePort: number): 
   }
 
   const deployment: DevnetDeployment = {
-    chainId: deployed.chainId,
+    ...deploymentRecord(deployed, "devnet"),
     rpcUrl,
-    registry: deployed.registry,
-    token: deployed.token,
-    pool: deployed.pool,
-    miniPools: deployed.miniPools,
-    oracle: deployed.oracle,
-    depositContract: deployed.depositContract,
-    deployer: deployed.deployer,
-    governance: deployed.governance,
-    deployBlock: Number(deployed.blockNumber),
-    config: Object.fromEntries(Object.entries(deployed.config).map(([k, v]) => [k, v.toString()])) as Record<
-      keyof CohortConfig,
-      string
-    >,
-    poolConfig: Object.fromEntries(Object.entries(deployed.poolConfig).map(([k, v]) => [k, v.toString()])) as Record<
-      keyof PoolConfig,
-      string
-    >,
     operators,
     accounts: accounts.map((a) => a.address),
   };
