@@ -7,6 +7,10 @@
  *     the chain does not show yet (until it does).
  *   - A member of a mini-pool whose exit was requested on-chain hands its key to the node's voluntary-exit duty, once,
  *     again after a failure, again after a restart (the request predates the checkpoint), and no more once Exited.
+ *   - A funded validator whose 31 ETH top-up still waits in the beacon chain's pending deposits is reported at 32 ETH,
+ *     not at the 1 ETH its balance shows (which the contract would book as 31 ETH lost).
+ * The same server answers the report's queries at a slot (states/{slot}/validators, states/{slot}/pending_deposits)
+ * and 404 for blocks (empty slots: no withdrawals).
  */
 
 import { mkdtempSync } from "node:fs";
@@ -65,24 +69,42 @@ interface Op {
 }
 const ops: Op[] = [];
 
-/** The beacon node's view: withdrawal credentials by lower-case 0x pubkey. */
+/** The beacon node's view: withdrawal credentials and balance (gwei) by lower-case 0x pubkey; deposits not applied. */
 const beaconKeys = new Map<string, Hex>();
+const beaconBalances = new Map<string, bigint>();
+const pendingDeposits: { pubkey: Hex; amount: bigint }[] = [];
+const json = (res: import("node:http").ServerResponse, body: unknown) =>
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data: body }));
 const server = createServer((req, res) => {
   const url = new URL(req.url!, "http://x");
-  if (url.pathname !== "/eth/v1/beacon/states/head/validators") {
-    res.writeHead(404).end();
+  const validators = /^\/eth\/v1\/beacon\/states\/([^/]+)\/validators$/.exec(url.pathname);
+  if (validators) {
+    const ids = url.searchParams.getAll("id").flatMap((id) => id.split(","));
+    const known = ids.filter((id) => beaconKeys.has(id.toLowerCase()));
+    json(
+      res,
+      known.map((id, i) => ({
+        index: String(100 + i),
+        balance: String(beaconBalances.get(id.toLowerCase()) ?? GWEI),
+        status: "pending_queued",
+        validator: { pubkey: id, withdrawal_credentials: beaconKeys.get(id.toLowerCase()) },
+      })),
+    );
     return;
   }
-  const data = url.searchParams
-    .getAll("id")
-    .filter((id) => beaconKeys.has(id.toLowerCase()))
-    .map((id, i) => ({
-      index: String(100 + i),
-      balance: String(GWEI),
-      status: "pending_queued",
-      validator: { pubkey: id, withdrawal_credentials: beaconKeys.get(id.toLowerCase()) },
-    }));
-  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data }));
+  if (/^\/eth\/v1\/beacon\/states\/\d+\/pending_deposits$/.test(url.pathname)) {
+    json(
+      res,
+      pendingDeposits.map((d) => ({
+        pubkey: d.pubkey,
+        amount: String(d.amount),
+        withdrawal_credentials: "0x",
+        slot: "1",
+      })),
+    );
+    return;
+  }
+  res.writeHead(404).end();
 });
 let beaconUrl: string;
 
@@ -327,5 +349,53 @@ describe("exit of a mini-pool validator requested on-chain", () => {
     third.requestExits(exitDuty, servesAll);
     await settle();
     expect(exits).toEqual([]);
+  });
+});
+
+describe("a funded validator's top-up still pending on the beacon chain", () => {
+  it("is reported at balance + pending deposits (32 ETH), not at the 1 ETH balance", async () => {
+    // One Active mini-pool from the exit test (committee 5..8); its pre-deposit is applied, its 31 ETH are queued.
+    const active = await readMiniPools<bigint[]>("activeMiniPools");
+    expect(active.length).toBe(1);
+    const id = active[0]!;
+    const { validatorPubkey, operatorIds } = await readMiniPools<{ validatorPubkey: Hex; operatorIds: bigint[] }>(
+      "miniPool",
+      [id],
+    );
+    const credentials = await read<Hex>(deployment.pool, cohortPoolAbi as Abi, "withdrawalCredentials");
+    beaconKeys.set(validatorPubkey.toLowerCase(), credentials);
+    beaconBalances.set(validatorPubkey.toLowerCase(), GWEI);
+    pendingDeposits.push({ pubkey: validatorPubkey, amount: 31n * GWEI });
+    // Someone else's pending deposit does not count for this key.
+    pendingDeposits.push({ pubkey: `0x${"ab".repeat(48)}`, amount: 32n * GWEI });
+
+    // The next epoch after the last accepted one, past by the contract's clock.
+    const last = await readOracle<bigint>("lastEpoch");
+    const secondsPerEpoch = await readOracle<bigint>("secondsPerEpoch");
+    await testClient.increaseTime({ seconds: Number(2n * secondsPerEpoch) });
+    await testClient.mine({ blocks: 1 });
+    // The node's clock (minimal preset here: 8 slots of 12 s) puts the report epoch at last + 1, one period per epoch.
+    const nodeEpochSeconds = 8 * 12;
+    const genesisTime = Math.floor(Date.now() / 1000) - Number(last + 2n) * nodeEpochSeconds - nodeEpochSeconds / 2;
+    const member = ops[Number(operatorIds[0]!) - 1]!;
+    const reporter = new OracleReporter({
+      client,
+      rpcUrl: anvil.rpcUrl,
+      miniPools: deployment.miniPools,
+      operatorId: member.id,
+      account: member.identity,
+      beacon: { url: beaconUrl, genesisTime, secondsPerSlot: 12 } as BeaconChain,
+      periodEpochs: 1,
+      log: recordingLogger().log,
+    });
+    const report = await reporter.tick();
+    expect(report).toBeDefined();
+    expect(report!.epoch).toBe(last + 1n);
+    expect(report!.miniPoolIds).toEqual([id]);
+    expect(report!.balancesGwei).toEqual([32n * GWEI]);
+    expect(report!.withdrawnGwei).toEqual([0n]);
+    // Sent from the member's identity address: the contract holds its vote for exactly this report.
+    const hash = await readOracle<Hex>("reportHash", [report]);
+    expect(await readOracle<Hex>("reportOf", [report!.epoch, member.id])).toBe(hash);
   });
 });

@@ -10,6 +10,10 @@
  * whose committee this node is not on, it checks on the beacon chain that the key exists with the pool's 0x01
  * withdrawal credentials (a front-runner's earlier deposit would have fixed other credentials) and only then votes.
  *
+ * A balance counts the deposits the chain holds for the key but has not applied yet (Electra's pending deposits): the
+ * 1 ETH pre-deposit makes the validator known, and its 31 ETH top-up then waits in that queue for minutes to days;
+ * without them an honest report would book 31 ETH of the pool and the bond as lost.
+ *
  * Participation is per validator, from the beacon chain: did its balance (plus what was withdrawn) hold or grow over
  * the period (duties done) or fall (duties missed). An operator's figure is the average over the mini-pools it
  * serves; the members of one committee share it, because the chain cannot tell which member failed.
@@ -48,7 +52,10 @@ export interface ReportedValidator {
   readonly miniPoolId: bigint;
   readonly pubkey: Hex;
   readonly operatorIds: readonly bigint[];
-  /** Gwei at the period's first slot; undefined when the beacon chain does not know the validator yet. */
+  /**
+   * Gwei at the period's first slot, its pending deposits included; undefined when the beacon chain does not know the
+   * validator yet.
+   */
   readonly balance: bigint | undefined;
   /** Gwei one period earlier; undefined when unknown then. */
   readonly previousBalance: bigint | undefined;
@@ -282,7 +289,10 @@ export class OracleReporter {
     return sums;
   }
 
-  /** Gwei balances and indices at a slot's state, by lower-case 0x pubkey; validators unknown to the chain are absent. */
+  /**
+   * Gwei balances (plus pending deposits) and indices at a slot's state, by lower-case 0x pubkey; validators unknown to
+   * the chain are absent.
+   */
   private async balances(
     slot: number,
     pubkeys: readonly Hex[],
@@ -294,9 +304,28 @@ export class OracleReporter {
     if (res.status === 404) return found;
     if (!res.ok) throw new Error(`beacon node answered ${res.status} for the validators at slot ${slot}`);
     const body = (await res.json()) as { data: { index: string; balance: string; validator: { pubkey: string } }[] };
-    for (const v of body.data)
-      found.set(v.validator.pubkey.toLowerCase(), { balance: BigInt(v.balance), index: v.index });
+    const pending = body.data.length > 0 ? await this.pendingDeposits(slot) : new Map<string, bigint>();
+    for (const v of body.data) {
+      const key = v.validator.pubkey.toLowerCase();
+      found.set(key, { balance: BigInt(v.balance) + (pending.get(key) ?? 0n), index: v.index });
+    }
     return found;
+  }
+
+  /** Gwei of deposits queued in a slot's state and not yet applied, by lower-case 0x pubkey. */
+  private async pendingDeposits(slot: number): Promise<Map<string, bigint>> {
+    const sums = new Map<string, bigint>();
+    const res = await fetch(`${this.cfg.beacon.url}/eth/v1/beacon/states/${slot}/pending_deposits`);
+    // This state's validators were just served, so a refusal here is of the route, not the state: a chain before
+    // Electra has no such queue (its deposits are applied when included), so nothing is pending.
+    if (res.status === 404 || res.status === 400) return sums;
+    if (!res.ok) throw new Error(`beacon node answered ${res.status} for the pending deposits at slot ${slot}`);
+    const body = (await res.json()) as { data: { pubkey: string; amount: string }[] };
+    for (const d of body.data) {
+      const key = d.pubkey.toLowerCase();
+      sums.set(key, (sums.get(key) ?? 0n) + BigInt(d.amount));
+    }
+    return sums;
   }
 
   private async submit(r: OracleReport): Promise<void> {
