@@ -293,9 +293,14 @@ class PeerBook {
       const override = this.cfg.peers.get(o.id);
       const published = override ? [multiaddr(override.host, override.port)] : o.endpoints;
       const fingerprint = JSON.stringify(published);
-      if (this.seen.get(o.id) === fingerprint) continue;
+      const previous = this.seen.get(o.id);
+      if (previous === fingerprint) continue;
       this.seen.set(o.id, fingerprint);
       const usable = published.filter((a) => this.usable(o.id, a));
+      // The first sighting is the start; a change later is an operator moving its node, and peers redial at once.
+      if (previous !== undefined && usable.length > 0) {
+        this.log.info("an operator's node moved; redialing it", { operator: o.id, addresses: usable.join(" ") });
+      }
       if (usable.length === 0 && o.active) {
         this.log.warn("no usable address for an operator's node; it cannot be reached until it publishes one", {
           operator: o.id,
