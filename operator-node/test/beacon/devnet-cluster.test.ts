@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cohortRegistryAbi } from "@cohort/sdk";
@@ -100,25 +100,42 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-/** The running process of a node: pid from its pid file and its kernel start time (a new process has a new one). */
+/**
+ * The running process of a node, from the kernel: the pid that listens on the node's API port (cross-checked with its
+ * pid file when there is one) and that process's start time, so a new process is told apart even on a reused pid.
+ */
 function processOf(node: DevnetNode): { pid: number; startTicks: string } {
-  const pid = Number(readFileSync(node.pidFile, "utf8").trim());
+  const apiPort = Number(new URL(node.apiUrl).port);
+  const pid = listeners().find((l) => l.port === apiPort)?.pid;
+  if (pid === undefined) throw new Error(`nothing listens on operator ${node.operatorId}'s API port ${apiPort}`);
+  if (existsSync(node.pidFile)) expect(Number(readFileSync(node.pidFile, "utf8").trim())).toBe(pid);
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Field 22 (starttime); fields are counted after the command name's closing parenthesis (field 2).
   const startTicks = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
   return { pid, startTicks };
 }
 
-/** TCP ports process `pid` listens on, from the kernel's socket table (`ss`), not from the node. */
-function listenPorts(pid: number): number[] {
+/** Listening TCP sockets with their process, from the kernel's socket table (`ss`), not from the nodes. */
+function listeners(): { port: number; pid: number }[] {
   const out = execFileSync("ss", ["-Hltnp"], { encoding: "utf8" });
-  const ports = new Set<number>();
+  const rows: { port: number; pid: number }[] = [];
   for (const line of out.split("\n")) {
-    if (!line.includes(`pid=${pid},`)) continue;
-    const local = line.trim().split(/\s+/)[3]!;
-    ports.add(Number(local.slice(local.lastIndexOf(":") + 1)));
+    const pid = /pid=(\d+),/.exec(line)?.[1];
+    const local = line.trim().split(/\s+/)[3];
+    if (pid && local) rows.push({ port: Number(local.slice(local.lastIndexOf(":") + 1)), pid: Number(pid) });
   }
-  return [...ports].sort((a, b) => a - b);
+  return rows;
+}
+
+/** TCP ports process `pid` listens on. */
+function listenPorts(pid: number): number[] {
+  return [
+    ...new Set(
+      listeners()
+        .filter((l) => l.pid === pid)
+        .map((l) => l.port),
+    ),
+  ].sort((a, b) => a - b);
 }
 
 /** Validator indices operator `id` serves, from DEVNET_COMMITTEES (plus `extra` committees). */
