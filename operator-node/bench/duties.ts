@@ -11,7 +11,6 @@
  * All four nodes share this machine's cores with the stand-in and anything else running.
  */
 import "../src/polyfill.js";
-import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +21,8 @@ import { splitSecret } from "@cohort/sdk";
 import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { ChildNodeConfig, FromChild } from "../test/support/node-child.js";
+import { forkNodes } from "../test/support/child-ipc.js";
+import type { ChildNodeConfig } from "../test/support/node-child.js";
 import { BeaconApiStandIn } from "./beacon-stand-in.js";
 
 const { values: args } = parseArgs({
@@ -80,56 +80,29 @@ const beaconUrl = await standIn.start();
 const dir = mkdtempSync(join(tmpdir(), "cohort-bench-duties-"));
 const committee = Array.from({ length: N }, (_, i) => hex(privateKeyFromRaw(identity(i)).publicKey.raw));
 
-const kids: ChildProcess[] = [];
-const cpuWaiters: ((m: Extract<FromChild, { type: "cpu" }>) => void)[][] = [[], [], [], []];
-const addrs = await Promise.all(
-  Array.from({ length: N }, (_, member) => {
-    const cfg: ChildNodeConfig = {
-      member,
-      identitySecret: hex(identity(member)),
-      committee,
-      validators,
-      shares: shares[member]!,
-      threshold: THRESHOLD,
-      beaconUrl,
-      dbPath: join(dir, `node-${member}.sqlite`),
-      events: false,
-    };
-    const path = join(dir, `node-${member}.json`);
-    writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
-    // COHORT_CPU_PROF=<dir>: V8 CPU profile of node 0 (open in Chrome DevTools) to see where the time goes.
-    const prof =
-      process.env.COHORT_CPU_PROF && member === 0
-        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.COHORT_CPU_PROF}`]
-        : [];
-    const kid = fork(childScript, [path], {
-      execArgv: ["--import", "tsx", ...prof],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    kids.push(kid);
-    return new Promise<string[]>((resolve, reject) => {
-      kid.once("exit", (code) => reject(new Error(`node ${member} exited with ${code}`)));
-      kid.on("message", (m: FromChild) => {
-        if (m.type === "ready") resolve(m.addrs);
-        if (m.type === "cpu") cpuWaiters[member]!.shift()?.(m);
-      });
-    });
-  }),
+const configPaths = Array.from({ length: N }, (_, member) => {
+  const cfg: ChildNodeConfig = {
+    member,
+    identitySecret: hex(identity(member)),
+    committee,
+    validators,
+    shares: shares[member]!,
+    threshold: THRESHOLD,
+    beaconUrl,
+    dbPath: join(dir, `node-${member}.sqlite`),
+    events: false,
+  };
+  const path = join(dir, `node-${member}.json`);
+  writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
+  return path;
+});
+// COHORT_CPU_PROF=<dir>: V8 CPU profile of node 0 (open in Chrome DevTools) to see where the time goes.
+const nodes = await forkNodes(childScript, configPaths, (member) =>
+  process.env.COHORT_CPU_PROF && member === 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.env.COHORT_CPU_PROF}`] : [],
 );
 for (const s of shares) for (const x of s) x.secret = "";
-for (const [i, kid] of kids.entries())
-  kid.send({ type: "peers", peers: addrs.flatMap((a, j) => (j === i ? [] : [[j, a]])) });
-
-const cpu = () =>
-  Promise.all(
-    kids.map(
-      (kid, i) =>
-        new Promise<Extract<FromChild, { type: "cpu" }>>((r) => {
-          cpuWaiters[i]!.push(r);
-          kid.send({ type: "cpu" });
-        }),
-    ),
-  );
+nodes.connectAll();
+const cpu = () => nodes.cpu();
 
 try {
   // Warm-up: two slots (connections, JIT, the first duties load). Then one epoch's worth of consecutive slots, in
@@ -170,21 +143,7 @@ try {
       `all verify: ${allValid}; stand-in + this process CPU ${((parentCpu.user + parentCpu.system) / 1000).toFixed(0)} ms`,
   );
 } finally {
-  // A clean stop first (it also lets a CPU profile be written), then SIGKILL whatever is left.
-  await Promise.all(
-    kids.map(
-      (kid) =>
-        new Promise<void>((resolve) => {
-          if (kid.exitCode !== null) return resolve();
-          const force = setTimeout(() => kid.kill("SIGKILL"), 10_000);
-          kid.once("exit", () => {
-            clearTimeout(force);
-            resolve();
-          });
-          kid.send({ type: "stop" });
-        }),
-    ),
-  );
+  await nodes.stop();
   await standIn.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,8 +1,7 @@
 /**
  * BENCH-ONLY child: one operator's node (app/node.ts `startNode`: one host, one beacon client, one scheduler) serving
  * every committee the operator sits in, from a JSON config written by bench/scale.ts. Share secrets are in that file
- * as hex (random bench keys, mode 0600, in a temp folder). IPC: sends {ready, addrs} and {cpu}; accepts {peers},
- * {cpu}, {stop}.
+ * as hex (random bench keys, mode 0600, in a temp folder). IPC: test/support/child-ipc.ts.
  */
 import "../src/polyfill.js";
 import { readFileSync } from "node:fs";
@@ -13,6 +12,7 @@ import { ShareSigner } from "../src/signer/share-signer.js";
 import { SlashingProtection } from "../src/signer/slashing-protection.js";
 import { ConsensusStateStore } from "../src/store/consensus-state.js";
 import { openDatabase } from "../src/store/database.js";
+import { serveParent } from "../test/support/child-ipc.js";
 
 export interface ScaleNodeConfig {
   /** 0-based operator number; its identity key is `identities[operator]`. */
@@ -28,11 +28,6 @@ export interface ScaleNodeConfig {
   beaconUrl: string;
   dbPath: string;
 }
-
-export type FromScaleNode =
-  | { type: "ready"; addrs: string[] }
-  | { type: "cpu"; ms: number; rssMb: number; counts: Record<string, number> };
-export type ToScaleNode = { type: "peers"; peers: [number, string[]][] } | { type: "cpu" } | { type: "stop" };
 
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/^0x/, ""), "hex"));
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as ScaleNodeConfig;
@@ -74,18 +69,9 @@ const failures = node.plan(
 );
 if (failures.length > 0) throw new Error(`committees failed to start: ${failures.map((f) => f.label).join(", ")}`);
 
-const send = (m: FromScaleNode) => process.send?.(m);
-process.on("message", (m: ToScaleNode) => {
-  if (m.type === "peers") for (const [op, addrs] of m.peers) node.setPeerAddrs(identities[op]!, addrs);
-  else if (m.type === "cpu") {
-    const u = process.cpuUsage();
-    send({ type: "cpu", ms: (u.user + u.system) / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, counts });
-  } else if (m.type === "stop") {
-    void node
-      .stop()
-      .then(() => db.close())
-      .finally(() => process.exit(0));
-  }
+const send = serveParent({
+  setPeer: (op, addrs) => node.setPeerAddrs(identities[op]!, addrs),
+  counts,
+  stop: () => node.stop().then(() => void db.close()),
 });
-process.on("disconnect", () => process.exit(0));
 send({ type: "ready", addrs: node.listenAddrs() });

@@ -12,7 +12,6 @@
  * validator as the cost, and latency as what two cores give seven nodes.
  */
 import "../src/polyfill.js";
-import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,8 +22,9 @@ import { splitSecret } from "@cohort/sdk";
 import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { forkNodes } from "../test/support/child-ipc.js";
 import { BeaconApiStandIn } from "./beacon-stand-in.js";
-import type { FromScaleNode, ScaleNodeConfig } from "./scale-node.js";
+import type { ScaleNodeConfig } from "./scale-node.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -95,52 +95,24 @@ const served = Array.from({ length: OPERATORS }, (_, op) =>
   committees.filter((c) => c.operators.includes(op)).reduce((n, c) => n + c.validators.length, 0),
 );
 
-const kids: ChildProcess[] = [];
-const cpuWaiters: ((m: Extract<FromScaleNode, { type: "cpu" }>) => void)[][] = Array.from(
-  { length: OPERATORS },
-  () => [],
-);
-const addrs = await Promise.all(
-  Array.from({ length: OPERATORS }, (_, op) => {
-    const cfg: ScaleNodeConfig = {
-      operator: op,
-      identitySecret: hex(identity(op)),
-      identities,
-      committees: committees.filter((c) => c.operators.includes(op)),
-      shares: shares[op]!,
-      beaconUrl,
-      dbPath: join(dir, `operator-${op + 1}.sqlite`),
-    };
-    const path = join(dir, `operator-${op + 1}.json`);
-    writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
-    const kid = fork(childScript, [path], {
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    kids.push(kid);
-    return new Promise<string[]>((resolve, reject) => {
-      kid.once("exit", (code) => reject(new Error(`operator ${op + 1} exited with ${code}`)));
-      kid.on("message", (m: FromScaleNode) => {
-        if (m.type === "ready") resolve(m.addrs);
-        if (m.type === "cpu") cpuWaiters[op]!.shift()?.(m);
-      });
-    });
-  }),
-);
+const configPaths = Array.from({ length: OPERATORS }, (_, op) => {
+  const cfg: ScaleNodeConfig = {
+    operator: op,
+    identitySecret: hex(identity(op)),
+    identities,
+    committees: committees.filter((c) => c.operators.includes(op)),
+    shares: shares[op]!,
+    beaconUrl,
+    dbPath: join(dir, `operator-${op + 1}.sqlite`),
+  };
+  const path = join(dir, `operator-${op + 1}.json`);
+  writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
+  return path;
+});
+const nodes = await forkNodes(childScript, configPaths);
 for (const s of shares) for (const x of s) x.secret = "";
-for (const [i, kid] of kids.entries())
-  kid.send({ type: "peers", peers: addrs.flatMap((a, j) => (j === i ? [] : [[j, a]])) });
-
-const cpu = () =>
-  Promise.all(
-    kids.map(
-      (kid, i) =>
-        new Promise<Extract<FromScaleNode, { type: "cpu" }>>((r) => {
-          cpuWaiters[i]!.push(r);
-          kid.send({ type: "cpu" });
-        }),
-    ),
-  );
+nodes.connectAll();
+const cpu = () => nodes.cpu();
 
 try {
   const slotNow = () => Math.floor((Date.now() / 1000 - genesisTime) / SLOT_S);
@@ -178,20 +150,7 @@ try {
     `  stand-in: ${standIn.submissions} submissions, ${distinct} distinct signatures, all verify: ${allValid}`,
   );
 } finally {
-  await Promise.all(
-    kids.map(
-      (kid) =>
-        new Promise<void>((resolve) => {
-          if (kid.exitCode !== null) return resolve();
-          const force = setTimeout(() => kid.kill("SIGKILL"), 10_000);
-          kid.once("exit", () => {
-            clearTimeout(force);
-            resolve();
-          });
-          kid.send({ type: "stop" });
-        }),
-    ),
-  );
+  await nodes.stop();
   await standIn.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,6 +15,7 @@ import { ShareSigner } from "../../src/signer/share-signer.js";
 import { SlashingProtection } from "../../src/signer/slashing-protection.js";
 import { ConsensusStateStore } from "../../src/store/consensus-state.js";
 import { openDatabase } from "../../src/store/database.js";
+import { type CpuReport, serveParent } from "./child-ipc.js";
 
 export interface ChildNodeConfig {
   member: number;
@@ -30,11 +31,8 @@ export interface ChildNodeConfig {
   events?: boolean;
 }
 
-export type FromChild =
-  | { type: "ready"; addrs: string[] }
-  | { type: "event"; event: NodeEvent }
-  | { type: "cpu"; ms: number; rssMb: number; counts: Record<string, number> };
-export type ToChild = { type: "peers"; peers: [number, string[]][] } | { type: "cpu" } | { type: "stop" };
+/** What this child sends (child-ipc.ts), with its events typed. */
+export type FromChild = { type: "ready"; addrs: string[] } | { type: "event"; event: NodeEvent } | CpuReport;
 
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/^0x/, ""), "hex"));
 const cfg = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as ChildNodeConfig;
@@ -67,18 +65,9 @@ const node = await startOperatorNode({
   safetyStore: new ConsensusStateStore(db),
 });
 
-process.on("message", (m: ToChild) => {
-  if (m.type === "peers") for (const [member, addrs] of m.peers) node.setPeerAddrs(member, addrs);
-  else if (m.type === "cpu") {
-    const u = process.cpuUsage();
-    send({ type: "cpu", ms: (u.user + u.system) / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, counts });
-  } else if (m.type === "stop") {
-    void node
-      .stop()
-      .then(() => db.close())
-      .finally(() => process.exit(0));
-  }
+serveParent({
+  setPeer: (member, addrs) => node.setPeerAddrs(member, addrs),
+  counts,
+  stop: () => node.stop().then(() => void db.close()),
 });
-// An orphan would hold a port and CPU: leave with the parent.
-process.on("disconnect", () => process.exit(0));
 send({ type: "ready", addrs: node.listenAddrs() });
