@@ -6,6 +6,8 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -17,6 +19,7 @@ import { type Devnet, devnetEndpoint, startDevnet } from "../../scripts/devnet/c
 import { registerGenesisValidators } from "../../scripts/devnet/genesis-validators.js";
 import { createKeyFile } from "../src/keys/key-file.js";
 import { P2PHost } from "../src/p2p/host.js";
+import { measureClockOffset } from "../src/preflight/clock.js";
 
 const run = promisify(execFile);
 const ENTRY = new URL("../src/cli/entry.ts", import.meta.url).pathname;
@@ -206,5 +209,29 @@ describe("cohort-node check", () => {
     expect(lineOf(res.stdout, "peer 2 ")).toMatch(/^✗ peer 2 .*admission failed/);
     expect(res.stdout).toMatch(/→ operator 2's node refused us/);
     expect(lineOf(res.stdout, "peer 3 ")).toMatch(/^✓ /);
+  });
+});
+
+describe("clock probe (Date header timed to its tick)", () => {
+  /** A real HTTP server whose clock runs `skewMs` ahead of ours. */
+  async function skewedServer(skewMs: number) {
+    const server = createServer((_req, res) => {
+      res.sendDate = false;
+      res.setHeader("Date", new Date(Date.now() + skewMs).toUTCString());
+      res.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
+  }
+
+  it.each([0, 700, -1300, 2400])("finds a skew of %i ms within its stated uncertainty", async (skewMs) => {
+    const server = await skewedServer(skewMs);
+    try {
+      const { offsetMs, uncertaintyMs } = await measureClockOffset(server.url);
+      expect(uncertaintyMs).toBeLessThan(200);
+      expect(Math.abs(offsetMs - skewMs)).toBeLessThanOrEqual(uncertaintyMs + 5);
+    } finally {
+      server.close();
+    }
   });
 });
