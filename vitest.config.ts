@@ -4,6 +4,13 @@ import { defineConfig } from "vitest/config";
 // runs by itself after the others (`npm run test:beacon`), one file at a time.
 export default defineConfig({
   test: {
-    projects: ["sdk", "contracts", "operator-node", "operator-node/vitest.beacon.config.ts", "devnet-beacon"],
+    projects: [
+      "sdk",
+      "contracts",
+      "operator-node",
+      "operator-node/vitest.beacon.config.ts",
+      "operator-node/vitest.standin.config.ts",
+      "devnet-beacon",
+    ],
   },
 });

@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     name: "operator-node",
     include: ["test/**/*.test.ts"],
-    // Beacon-chain tests have their own project (vitest.beacon.config.ts), run serially after this one.
-    exclude: ["test/beacon/**"],
+    // Beacon-chain tests have their own projects (vitest.beacon.config.ts, vitest.standin.config.ts), run serially after this one.
+    exclude: ["test/beacon/**", "test/standin/**"],
     // libp2p 3 calls Promise.withResolvers, which Node 20 lacks.
     setupFiles: ["./src/polyfill.ts"],
     // @lodestar/params fixes the SSZ preset at import; the local Lodestar dev chain runs the minimal one.

@@ -482,12 +482,13 @@ export function routes(chain: StandInChain): [string, RegExp, Handler][] {
     [
       "GET",
       /^\/eth\/v3\/validator\/blocks\/(\d+)$/,
-      (req, m) => {
+      async (req, m) => {
         const slot = uint(m[1] as string, "slot");
         const fork = config.getForkName(slot);
         const proposer = chain.stateAtSlot(Math.max(slot, chain.headState().slot)).epochCtx.getBeaconProposer(slot);
         const pubkey = chain.headState().validators.getReadonly(proposer).pubkey;
         const blinded = req.query.get("builder_boost_factor") !== "0" && chain.registration(pubkey) !== undefined;
+        if (blinded && chain.builderDelayMs > 0) await new Promise((r) => setTimeout(r, chain.builderDelayMs));
         const graffiti = req.query.get("graffiti");
         const produced = chain.produceBlock(
           slot,

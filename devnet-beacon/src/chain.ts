@@ -123,6 +123,11 @@ export class StandInChain {
   private readonly registrations = new Map<string, bellatrix.ValidatorRegistrationV1>();
   private readonly builderPayloads = new Map<string, ExecutionPayload>();
   private readonly live = new Map<number, Set<number>>();
+  /**
+   * How long the builder takes to answer a bid (tests make it slow to exercise a validator client's fallback to a
+   * local block); the v3 route waits this long before returning a blinded block.
+   */
+  builderDelayMs = 0;
   private advanced: { rootHex: string; slot: number; state: CachedBeaconStateAllForks } | undefined;
 
   constructor(

@@ -9,17 +9,22 @@ import { config as minimalChainConfig } from "@lodestar/config/default";
 import {
   BLS_WITHDRAWAL_PREFIX,
   DOMAIN_DEPOSIT,
+  ForkSeq,
   GENESIS_SLOT,
   MAX_EFFECTIVE_BALANCE,
+  MIN_SEED_LOOKAHEAD,
   ZERO_HASH,
 } from "@lodestar/params";
 import {
   type BeaconStateAllForks,
   type CachedBeaconStateAllForks,
   computeDomain,
+  computeEpochShuffling,
+  computeProposerIndices,
   computeSigningRoot,
   createCachedBeaconState,
   createEmptyEpochCacheImmutableData,
+  getActiveValidatorIndices,
   initializeBeaconStateFromEth1,
   interopSecretKey,
 } from "@lodestar/state-transition";
@@ -101,5 +106,19 @@ export function interopGenesisState(
   built.commit();
   // The epoch cache above was built before the validators root existed; a fresh one carries the real domain.
   const fresh = built.type.deserializeToViewDU(built.serialize()) as BeaconStateAllForks;
-  return createCachedBeaconState(fresh, createEmptyEpochCacheImmutableData(config, fresh));
+  const cached = createCachedBeaconState(fresh, createEmptyEpochCacheImmutableData(config, fresh));
+  if (config.getForkSeq(GENESIS_SLOT) < ForkSeq.fulu) return cached;
+  // A Fulu genesis carries the proposer lookahead of its first two epochs (EIP-7917, the spec's
+  // initialize_beacon_state_from_eth1); the genesis helper leaves it zero, which made validator 0 the proposer of
+  // every slot of epochs 0 and 1.
+  const lookahead: number[] = [];
+  for (let epoch = 0; epoch <= MIN_SEED_LOOKAHEAD; epoch++) {
+    const shuffling = computeEpochShuffling(cached, getActiveValidatorIndices(cached, epoch), epoch);
+    lookahead.push(...computeProposerIndices(ForkSeq.fulu, cached, shuffling, epoch));
+  }
+  const withLookahead = cached.clone() as unknown as { proposerLookahead: unknown } & BeaconStateAllForks;
+  withLookahead.proposerLookahead = ssz.fulu.ProposerLookahead.toViewDU(lookahead);
+  withLookahead.commit();
+  const final = withLookahead.type.deserializeToViewDU(withLookahead.serialize()) as BeaconStateAllForks;
+  return createCachedBeaconState(final, createEmptyEpochCacheImmutableData(config, final));
 }

@@ -25,10 +25,24 @@ import { beaconBlockToBlinded, computeDomain, computeSigningRoot } from "@lodest
 import { type BeaconBlock, type phase0, ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { attestationSigningRoot, selectionProofSigningRoot } from "../src/duties/attester.js";
+import {
+  aggregateAndProofSigningRoot,
+  attestationSigningRoot,
+  selectionProofSigningRoot,
+} from "../src/duties/attester.js";
 import type { BeaconChain } from "../src/duties/beacon.js";
+import { registrationSigningRoot } from "../src/duties/builder.js";
 import { voluntaryExitSigningRoot } from "../src/duties/exit.js";
-import { blockSigningRoot, decodeBlock, encodeBlock, randaoSigningRoot } from "../src/duties/proposer.js";
+import {
+  blindedBlockRoot,
+  blindedBlockSigningRoot,
+  blockSigningRoot,
+  decodeBlock,
+  decodeProposal,
+  encodeBlock,
+  encodeProposal,
+  randaoSigningRoot,
+} from "../src/duties/proposer.js";
 import {
   contributionAndProofSigningRoot,
   syncMessageSigningRoot,
@@ -171,6 +185,27 @@ describe("attestations and aggregation", () => {
     expect(
       computeSigningRoot(ssz.electra.AggregateAndProof, message(), config.getDomain(16, DOMAIN_AGGREGATE_AND_PROOF)),
     ).toEqual(signingRoot(expected, specDomain(DOMAIN_AGGREGATE_AND_PROOF, V.electra)));
+    // The node's root for the aggregate it signs.
+    expect(aggregateAndProofSigningRoot(chain, message())).toEqual(
+      signingRoot(expected, specDomain(DOMAIN_AGGREGATE_AND_PROOF, V.electra)),
+    );
+  });
+
+  it("Deneb's last slot: the node signs the phase0-shaped AggregateAndProof with Deneb's domain", () => {
+    const message = () => ({
+      aggregatorIndex: 6,
+      aggregate: {
+        aggregationBits: BitArray.fromBoolArray([true, false, true]),
+        data: attestationData(LAST_DENEB),
+        signature: new Uint8Array(96).fill(7),
+      },
+      selectionProof: new Uint8Array(96).fill(9),
+    });
+    const expected = signingRoot(
+      ssz.phase0.AggregateAndProof.hashTreeRoot(message()),
+      specDomain(DOMAIN_AGGREGATE_AND_PROOF, V.deneb),
+    );
+    expect(aggregateAndProofSigningRoot(chain, message())).toEqual(expected);
   });
 });
 
@@ -209,8 +244,34 @@ describe("block proposals", () => {
         ssz as unknown as Record<string, { BlindedBeaconBlock: typeof ssz.electra.BlindedBeaconBlock }>
       )[config.getForkName(slot)]!.BlindedBeaconBlock;
       expect(computeSigningRoot(blindedType, blinded as never, d)).toEqual(expected);
+      // What the node signs and agrees on from Deneb: the blinded block, in a proposal value of a few hundred bytes.
+      expect(blindedBlockSigningRoot(config, blinded)).toEqual(expected);
+      expect(blindedBlockRoot(config, blinded)).toEqual(types.BeaconBlock.hashTreeRoot(b));
+      for (const builder of [false, true]) {
+        const bytes = encodeProposal(config, { builder, blinded });
+        expect(bytes.length).toBeLessThan(2048);
+        const back = decodeProposal(config, slot, bytes);
+        expect(back?.builder).toBe(builder);
+        expect(blindedBlockSigningRoot(config, back!.blinded)).toEqual(expected);
+        expect(decodeProposal(config, slot + 1, bytes)).toBeUndefined();
+        expect(decodeProposal(config, slot, bytes.subarray(0, bytes.length - 1))).toBeUndefined();
+        expect(decodeProposal(config, slot, Uint8Array.of(2, ...bytes.subarray(1)))).toBeUndefined();
+      }
     },
   );
+
+  it("a Deneb blinded block is no proposal at Electra's first slot, nor the reverse", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: post-Bellatrix blocks, as the helper demands.
+    const deneb = beaconBlockToBlinded(config, block(LAST_DENEB) as any);
+    // biome-ignore lint/suspicious/noExplicitAny: post-Bellatrix blocks, as the helper demands.
+    const electra = beaconBlockToBlinded(config, block(FIRST_ELECTRA) as any);
+    const asElectra = encodeProposal(config, { builder: false, blinded: deneb }).slice();
+    asElectra.set(Uint8Array.of(FIRST_ELECTRA), 1); // the slot's low byte: a Deneb body under an Electra slot
+    expect(decodeProposal(config, FIRST_ELECTRA, asElectra)).toBeUndefined();
+    const asDeneb = encodeProposal(config, { builder: false, blinded: electra }).slice();
+    asDeneb.set(Uint8Array.of(LAST_DENEB), 1);
+    expect(decodeProposal(config, LAST_DENEB, asDeneb)).toBeUndefined();
+  });
 
   it("Deneb's last block and Electra's first: different containers and domains, and neither reads as the other", () => {
     const deneb = block(LAST_DENEB);
@@ -296,6 +357,8 @@ describe("builder validator registration", () => {
     const forkData = pair(chunk(V.genesis), ZERO_HASH);
     const builderDomain = Uint8Array.from([...DOMAIN_APPLICATION_BUILDER, ...forkData.subarray(0, 28)]);
     expect(computeDomain(DOMAIN_APPLICATION_BUILDER, config.GENESIS_FORK_VERSION, ZERO_HASH)).toEqual(builderDomain);
+    // What the node threshold-signs, in any fork.
+    expect(registrationSigningRoot(config, message)).toEqual(signingRoot(objectRoot, builderDomain));
     // Not the chain's domain: a registration signed with the genesis validators root would be refused by relays.
     expect(builderDomain).not.toEqual(specDomain(DOMAIN_APPLICATION_BUILDER, V.genesis));
   });

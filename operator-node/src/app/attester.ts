@@ -8,14 +8,18 @@ import type { InstanceId } from "../consensus/types.js";
 import { DutyKind } from "../consensus/types.js";
 import { decodeAggregates, encodeAggregates, isAcceptableAggregates, isAggregator } from "../duties/aggregation.js";
 import {
+  type AnyAggregateAndProof,
   type AttesterDuty,
   aggregateAndProofSigningRoot,
   aggregateAttestation,
   attestationSigningRoot,
+  electraSingleAttestation,
+  isElectra,
   selectionProofSigningRoot,
   singleAttestation,
   submitAggregateAndProofs,
   submitAttestations,
+  submitSingleAttestations,
 } from "../duties/attester.js";
 import { type BeaconChain, slotStartMs } from "../duties/beacon.js";
 import type { AttestationFetcher } from "../duties/fetcher.js";
@@ -27,6 +31,7 @@ import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
 import type { ShareSigner } from "../signer/share-signer.js";
 import { SlashableSigningError } from "../signer/slashing-protection.js";
 import type { Consensus, Deadline, Duty, ParSigEx, PartialSignature } from "../workflow.js";
+import type { BuilderEvent } from "./builder.js";
 import { type MissedDuty, type MissedKind, type MissReason, missReasonOf, reportMissed } from "./missed.js";
 
 /** What the node did, for tests and (later) metrics; never carries secrets. */
@@ -42,6 +47,7 @@ export type NodeEvent =
   | { type: "proposed"; validatorIndex: number; slot: number; blockRoot: string }
   | { type: "exit-decided"; validatorIndex: number; slot: number; epoch: number }
   | { type: "exited"; validatorIndex: number; slot: number; epoch: number }
+  | BuilderEvent
   | MissedDuty;
 
 export interface AttesterDeps {
@@ -62,7 +68,7 @@ export interface AttesterDeps {
 interface Pending {
   readonly duty: AttesterDuty;
   readonly data: phase0.AttestationData;
-  aggregate?: phase0.AggregateAndProof;
+  aggregate?: AnyAggregateAndProof;
 }
 
 /** One slot's aggregation: selection proofs combined so far, and whether its consensus has started. */
@@ -151,7 +157,7 @@ export class AttesterWorkflow {
    */
   private signAttestations(duties: readonly AttesterDuty[], decided: Uint8Array, settled: Set<number>) {
     const items = duties.map((vd) => {
-      const data = dataForCommittee(decided, vd.committeeIndex);
+      const data = dataForCommittee(decided, vd.committeeIndex, isElectra(this.d.chain, vd.slot));
       return { vd, data, root: attestationSigningRoot(this.d.chain, data) };
     });
     const results = this.d.signer.signAttestations(
@@ -209,7 +215,11 @@ export class AttesterWorkflow {
     const p = this.pending.get(keyOf(duty.kind, slot, pubkey));
     if (!p) return;
     if (duty.kind === PartialKind.attestation) {
-      await alreadyKnownIsFine(submitAttestations(this.d.chain, [singleAttestation(p.duty, p.data, signature)]));
+      await alreadyKnownIsFine(
+        isElectra(this.d.chain, slot)
+          ? submitSingleAttestations(this.d.chain, [electraSingleAttestation(p.duty, p.data, signature)])
+          : submitAttestations(this.d.chain, [singleAttestation(p.duty, p.data, signature)]),
+      );
       this.awaiting.delete(keyOf(duty.kind, slot, pubkey));
       const dataRoot = hex(ssz.phase0.AttestationData.hashTreeRoot(p.data));
       this.d.onEvent({ type: "submitted", validatorIndex: p.duty.validatorIndex, slot, dataRoot });
@@ -238,14 +248,20 @@ export class AttesterWorkflow {
     agg.started = true;
     // Whoever's selection proof has not combined by now cannot know whether it aggregates.
     this.expire(PartialKind.selectionProof, slot);
-    const own: phase0.AggregateAndProof[] = [];
+    const own: AnyAggregateAndProof[] = [];
     /** Our aggregators, with why each has no aggregate of its own if it has none. */
     const aggregators = new Map<number, { reason: MissReason; cause?: unknown }>();
     for (const { p, proof } of agg.proofs.values()) {
       if (!isAggregator(p.duty.committeeLength, proof)) continue;
       try {
-        const aggregate = await aggregateAttestation(this.d.chain, p.data);
-        if (aggregate) own.push({ aggregatorIndex: p.duty.validatorIndex, aggregate, selectionProof: proof });
+        const aggregate = await aggregateAttestation(this.d.chain, p.data, p.duty.committeeIndex);
+        if (aggregate) {
+          own.push({
+            aggregatorIndex: p.duty.validatorIndex,
+            aggregate,
+            selectionProof: proof,
+          } as AnyAggregateAndProof);
+        }
         aggregators.set(p.duty.validatorIndex, { reason: "no_aggregate" });
       } catch (e) {
         aggregators.set(p.duty.validatorIndex, { reason: missReasonOf(e), cause: e });
@@ -255,7 +271,7 @@ export class AttesterWorkflow {
     const duties = this.d.dutiesAt(slot);
     const view = {
       duties,
-      dataFor: (committeeIndex: number) => dataForCommittee(decided, committeeIndex),
+      dataFor: (committeeIndex: number) => dataForCommittee(decided, committeeIndex, isElectra(this.d.chain, slot)),
       attested: (index: number) =>
         duties.some(
           (d) => d.validatorIndex === index && this.pending.has(keyOf(PartialKind.attestation, slot, d.pubkey)),

@@ -9,6 +9,8 @@ import { ConsensusEngine } from "../consensus/engine.js";
 import type { SafetyStore } from "../consensus/types.js";
 import type { AttesterDuty } from "../duties/attester.js";
 import { type BeaconChain, slotAt } from "../duties/beacon.js";
+import { BlockContentsExchange } from "../duties/block-contents.js";
+import type { BuilderParams } from "../duties/builder.js";
 import { AttestationFetcher } from "../duties/fetcher.js";
 import type { ProposerDuty } from "../duties/proposer.js";
 import { type Logger, withFields } from "../log.js";
@@ -19,6 +21,7 @@ import { type CommitteeValidator, ThresholdSigAgg } from "../sigagg/threshold-si
 import type { ShareSigner } from "../signer/share-signer.js";
 import type { Deadline, Duty } from "../workflow.js";
 import { AttesterWorkflow, type NodeEvent } from "./attester.js";
+import { BuilderRegistrations } from "./builder.js";
 import { CombinedSignatures } from "./combined.js";
 import { ExitWorkflow } from "./exit.js";
 import { ProposerWorkflow } from "./proposer.js";
@@ -51,7 +54,12 @@ export interface CommitteeConfig {
 /** What every committee of the node shares: one beacon client, one host, one clock, one index book. */
 export interface SharedServices {
   readonly chain: BeaconChain;
-  readonly channels: { readonly consensus: HostChannel; readonly parsig: HostChannel };
+  readonly channels: {
+    readonly consensus: HostChannel;
+    readonly parsig: HostChannel;
+    /** Decided local blocks' full contents (Deneb on); without it only the member that built a block publishes it. */
+    readonly contents?: HostChannel;
+  };
   readonly identitySecret: Uint8Array;
   readonly safetyStore?: SafetyStore;
   readonly attesterDutiesAt: (slot: number) => AttesterDuty[];
@@ -59,6 +67,8 @@ export interface SharedServices {
   readonly indexOf: (pubkey: Uint8Array) => number | undefined;
   readonly log: Logger;
   readonly onEvent: (e: NodeEvent) => void;
+  /** The builder settings now (MEV-boost); undefined: no builder registrations, every block local. */
+  readonly builder?: () => BuilderParams | undefined;
 }
 
 export class Committee {
@@ -72,6 +82,7 @@ export class Committee {
   private readonly proposer: ProposerWorkflow;
   private readonly sync: SyncCommitteeWorkflow;
   private readonly exits: ExitWorkflow;
+  private readonly builder: BuilderRegistrations;
   private readonly closeChannels: () => void;
 
   constructor(
@@ -83,9 +94,11 @@ export class Committee {
     const log = withFields(s.log, { committee: cfg.label });
     const consensusCh = s.channels.consensus.attach(cfg.committeeId, cfg.members);
     const parsigCh = s.channels.parsig.attach(cfg.committeeId, cfg.members);
+    const contentsCh = s.channels.contents?.attach(cfg.committeeId, cfg.members);
     this.closeChannels = () => {
       consensusCh.close();
       parsigCh.close();
+      contentsCh?.close();
     };
     if (consensusCh.self !== cfg.member) {
       this.closeChannels();
@@ -123,6 +136,7 @@ export class Committee {
       PartialKind.syncMessage,
       PartialKind.syncSelectionProof,
       PartialKind.contributionAndProof,
+      PartialKind.validatorRegistration,
     ]);
     const shared = {
       chain: s.chain,
@@ -136,8 +150,16 @@ export class Committee {
       log,
       onEvent: s.onEvent,
     };
+    this.builder = new BuilderRegistrations({
+      ...shared,
+      params: () => s.builder?.(),
+      validators: () =>
+        [...this.validators.values()].flatMap((v) => (s.indexOf(v.publicKey) === undefined ? [] : [v.publicKey])),
+    });
     this.proposer = new ProposerWorkflow({
       ...shared,
+      viaBuilder: (pubkey) => this.builder.registered(pubkey),
+      ...(contentsCh ? { contents: new BlockContentsExchange(contentsCh, s.chain.config) } : {}),
       dutyAt: (slot) => {
         const d = s.proposerDutyAt(slot);
         return d && this.serves(d.pubkey) ? d : undefined;
@@ -200,7 +222,9 @@ export class Committee {
   }
 
   onSyncSlot(slot: number, deadline: Deadline): void {
-    if (this.validators.size > 0) this.sync.onSlot(slot, deadline);
+    if (this.validators.size === 0) return;
+    this.sync.onSlot(slot, deadline);
+    this.builder.onSlot(slot);
   }
 
   requestExit(validatorPubkey: Uint8Array) {

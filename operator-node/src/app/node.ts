@@ -18,6 +18,8 @@ import type { SafetyStore } from "../consensus/types.js";
 import { DKG_MAX_FRAME_BYTES } from "../dkg/codec.js";
 import { inboxOf } from "../dkg/inbox.js";
 import { connectBeacon } from "../duties/beacon.js";
+import { CONTENTS_MAX_FRAME_BYTES } from "../duties/block-contents.js";
+import { type BuilderParams, checkBuilderParams } from "../duties/builder.js";
 import { ProposerScheduler } from "../duties/proposer-scheduler.js";
 import { AttesterScheduler } from "../duties/scheduler.js";
 import { everySlot } from "../duties/slot-clock.js";
@@ -52,6 +54,8 @@ export interface NodeConfig {
   readonly safetyStore?: SafetyStore;
   /** How /status names this node, e.g. "operator 3". */
   readonly name?: string;
+  /** Builder registrations (MEV-boost) with these settings; every member of a committee must configure the same. */
+  readonly builder?: BuilderParams;
   /** How logs name a peer by its identity key (hex), e.g. "operator 4"; the key itself otherwise. */
   readonly peerName?: (identityKeyHex: string) => string | undefined;
 }
@@ -92,6 +96,8 @@ export interface OperatorNode {
    * VoluntaryExit, threshold signature, submission. Resolves with what was submitted.
    */
   requestExit(validatorPubkey: Uint8Array): Promise<phase0.SignedVoluntaryExit>;
+  /** New builder settings (or none): registrations are re-signed with them from the next slot. */
+  setBuilder(params: BuilderParams | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -106,6 +112,8 @@ export class UnservedValidatorError extends Error {
 
 export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<OperatorNode> {
   const log = cfg.log ?? silentLogger;
+  if (cfg.builder) checkBuilderParams(cfg.builder);
+  let builder = cfg.builder;
   const chain = await connectBeacon(cfg.beaconUrl);
   const indices = new ValidatorIndexBook(chain, [], log);
   const host = await P2PHost.create({
@@ -129,6 +137,7 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
       ...early,
     }),
     parsig: await host.channel("parsig", { maxFrameBytes: MAX_FRAME_BYTES, ...early }),
+    contents: await host.channel("contents", { maxFrameBytes: CONTENTS_MAX_FRAME_BYTES, maxQueueFrames: 8 }),
   };
   const dkg = await host.channel("dkg", { maxFrameBytes: DKG_MAX_FRAME_BYTES, maxQueueFrames: 256, ...early });
   const dkgChannels = new Map<string, Transport>();
@@ -168,6 +177,7 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
     indexOf: (pubkey) => indices.indexOf(pubkey),
     log,
     onEvent,
+    builder: () => builder,
   };
 
   /** Makes the running committees what the staged plan says, without touching a committee that did not change. */
@@ -265,6 +275,10 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
       return ch;
     },
     requestExit: (pubkey) => committeeOf(pubkey).requestExit(pubkey),
+    setBuilder(params) {
+      if (params) checkBuilderParams(params);
+      builder = params;
+    },
     async stop() {
       unsubscribeAttesters();
       unsubscribeProposers();
@@ -299,6 +313,7 @@ export interface OperatorNodeConfig {
   readonly api?: { readonly host?: string; readonly port?: number };
   readonly safetyStore?: SafetyStore;
   readonly name?: string;
+  readonly builder?: BuilderParams;
 }
 
 export interface SingleCommitteeNode {
@@ -307,6 +322,7 @@ export interface SingleCommitteeNode {
   listenAddrs(): string[];
   setPeerAddrs(member: number, addrs: readonly string[]): void;
   requestExit(validatorPubkey: Uint8Array): Promise<phase0.SignedVoluntaryExit>;
+  setBuilder(params: BuilderParams | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -323,6 +339,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Single
       ...(cfg.api ? { api: cfg.api } : {}),
       ...(cfg.safetyStore ? { safetyStore: cfg.safetyStore } : {}),
       ...(cfg.name ? { name: cfg.name } : {}),
+      ...(cfg.builder ? { builder: cfg.builder } : {}),
     },
     cfg.signer,
   );
@@ -353,6 +370,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Single
     listenAddrs: () => node.listenAddrs(),
     setPeerAddrs,
     requestExit: (pubkey) => node.requestExit(pubkey),
+    setBuilder: (params) => node.setBuilder(params),
     stop: () => node.stop(),
   };
 }

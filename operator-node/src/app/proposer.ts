@@ -3,20 +3,30 @@
  * block's bytes → block partial signature (EIP-3076 block rule persisted first) → ParSigEx → SigAgg → every member
  * publishes. The RANDAO reveal is combined before the block is asked for, because the block contains it.
  */
-import type { BeaconBlock } from "@lodestar/types";
+import type { BeaconBlock, BlindedBeaconBlock } from "@lodestar/types";
 import { DutyKind, type InstanceId } from "../consensus/types.js";
 import type { BeaconChain } from "../duties/beacon.js";
 import { slotStartMs } from "../duties/beacon.js";
+import type { BlockContentsExchange } from "../duties/block-contents.js";
 import { alreadyKnownIsFine } from "../duties/http.js";
 import {
+  blindedBlockRoot,
+  blindedBlockSigningRoot,
   blockSigningRoot,
   decodeBlock,
+  decodeProposal,
   encodeBlock,
+  encodeProposal,
+  type Produced,
   type ProposerDuty,
   produceBlock,
+  produceBlockV3,
+  publishBlindedBlock,
   publishBlock,
+  publishBlockContents,
   randaoSigningRoot,
   signedBlock,
+  usesBlockContents,
 } from "../duties/proposer.js";
 import type { Logger } from "../log.js";
 import { PartialKind } from "../parsigex/codec.js";
@@ -42,7 +52,25 @@ export interface ProposerDeps {
   readonly onEvent: (e: NodeEvent) => void;
   /** 32 bytes written into every block this committee proposes. */
   readonly graffiti?: Uint8Array;
+  /**
+   * Whether the validator's blocks may come from a builder (it holds a submitted builder registration). Without it
+   * every block is local.
+   */
+  readonly viaBuilder?: (validatorPubkey: Uint8Array) => boolean;
+  /** Decided local blocks' contents between members; without it only the member that built one publishes it. */
+  readonly contents?: BlockContentsExchange;
 }
+
+/**
+ * How long the builder path may take from the slot's start before a local block is asked for instead: a quarter of
+ * the slot, at most 1 s, so consensus and signing still end well before attesters vote at 1/3.
+ */
+export function builderBudgetMs(secondsPerSlot: number): number {
+  return Math.min(1000, (secondsPerSlot * 1000) / 4);
+}
+
+/** A local block the beacon node cannot build within this is a block too late for its slot's attesters. */
+const LOCAL_PRODUCE_TIMEOUT_MS = 4000;
 
 export class ProposerWorkflow {
   constructor(private readonly d: ProposerDeps) {}
@@ -86,6 +114,7 @@ export class ProposerWorkflow {
       this.d.signer.signUnslashable(pd.pubkey, randaoRoot),
     );
     if (!reveal) return false;
+    if (usesBlockContents(chain.config, pd.slot)) return this.proposeContents(pd, reveal, deadline);
 
     const own = await produceBlock(chain, pd.slot, reveal, this.d.graffiti);
     const instance: InstanceId = {
@@ -108,6 +137,74 @@ export class ProposerWorkflow {
       blockRoot: hex(chain.config.getForkTypes(pd.slot).BeaconBlock.hashTreeRoot(block)),
     });
     return true;
+  }
+
+  /**
+   * Deneb on: produceBlockV3 (the builder's bid within the budget, else a local block), consensus on the blinded
+   * block, one threshold signature over its root, then publication by every member: a builder block blinded (each
+   * beacon node asks the relay for the payload), a local block in full, with the contents the member whose beacon
+   * node built it sends the others (duties/block-contents.ts).
+   */
+  private async proposeContents(pd: ProposerDuty, reveal: Uint8Array, deadline: Deadline): Promise<boolean> {
+    const { chain } = this.d;
+    const endOfSlot = slotStartMs(chain, pd.slot + 1);
+    const own = await this.produce(pd, reveal);
+    const instance: InstanceId = {
+      committeeId: this.d.committeeId,
+      dutyKind: DutyKind.proposer,
+      slot: BigInt(pd.slot),
+    };
+    const decision = await this.d.consensus.propose(instance, encodeProposal(chain.config, own), deadline, (v) =>
+      isAcceptableBlock(decodeProposal(chain.config, pd.slot, v)?.blinded, own.blinded, pd, reveal),
+    );
+    const decided = decodeProposal(chain.config, pd.slot, decision.value)!;
+    const blockRoot = blindedBlockRoot(chain.config, decided.blinded);
+    const held =
+      own.contents && equal(blindedBlockRoot(chain.config, own.blinded), blockRoot) ? own.contents : undefined;
+    // Sent while the signature combines: the others need the contents by the time they can publish.
+    if (!decided.builder && held) this.d.contents?.share(held);
+    const contents =
+      decided.builder || held ? held : this.d.contents?.wait(pd.slot, blockRoot, endOfSlot).catch(() => undefined);
+    const root = blindedBlockSigningRoot(chain.config, decided.blinded);
+    const signature = await this.thresholdSign(PartialKind.block, pd, root, endOfSlot, () => this.signBlock(pd, root));
+    if (!signature) return false;
+    if (decided.builder) {
+      await alreadyKnownIsFine(publishBlindedBlock(chain, decided.blinded, signature));
+    } else {
+      const full = await contents;
+      if (!full) {
+        // The member that built it publishes it; our beacon node gets it by gossip.
+        this.d.log.info("no member sent the decided block's contents in time; not publishing it", { slot: pd.slot });
+        return true;
+      }
+      await alreadyKnownIsFine(publishBlockContents(chain, full, signature));
+    }
+    this.d.onEvent({ type: "proposed", validatorIndex: pd.validatorIndex, slot: pd.slot, blockRoot: hex(blockRoot) });
+    return true;
+  }
+
+  /**
+   * The builder path within its budget, then a local block: a relay that errs or is slow costs the slot nothing but
+   * the budget. A validator without a builder registration asks for a local block at once.
+   */
+  private async produce(pd: ProposerDuty, reveal: Uint8Array): Promise<Produced> {
+    const { chain } = this.d;
+    const graffiti = this.d.graffiti ?? new Uint8Array(32);
+    if (this.d.viaBuilder?.(pd.pubkey)) {
+      const budget = slotStartMs(chain, pd.slot) + builderBudgetMs(chain.secondsPerSlot) - Date.now();
+      if (budget > 0) {
+        try {
+          return await produceBlockV3(chain, pd.slot, reveal, { graffiti, timeoutMs: budget });
+        } catch (e) {
+          this.d.log.warn("builder path failed; proposing a local block", { slot: pd.slot, reason: String(e) });
+        }
+      }
+    }
+    return produceBlockV3(chain, pd.slot, reveal, {
+      graffiti,
+      builderBoostFactor: 0,
+      timeoutMs: LOCAL_PRODUCE_TIMEOUT_MS,
+    });
   }
 
   /** The slashable step: refused (and reported) rather than signed when it conflicts with our history. */
@@ -147,8 +244,8 @@ export class ProposerWorkflow {
  * differ from ours: any valid body serves, and our node re-checks the whole block when it is published.
  */
 export function isAcceptableBlock(
-  block: BeaconBlock | undefined,
-  own: BeaconBlock,
+  block: BeaconBlock | BlindedBeaconBlock | undefined,
+  own: BeaconBlock | BlindedBeaconBlock,
   pd: ProposerDuty,
   reveal: Uint8Array,
 ): boolean {

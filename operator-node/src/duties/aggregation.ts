@@ -7,39 +7,31 @@ import { PublicKey, Signature, verify } from "@chainsafe/blst";
 import { ListCompositeType } from "@chainsafe/ssz";
 import type { BeaconConfig } from "@lodestar/config";
 import { ForkSeq, TARGET_AGGREGATORS_PER_COMMITTEE } from "@lodestar/params";
-import { type phase0, ssz } from "@lodestar/types";
+import { type electra, type phase0, ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { AttesterDuty } from "./attester.js";
+import type { AnyAggregateAndProof, AttesterDuty } from "./attester.js";
 
 /** At most one aggregate per validator of the slot; a committee runs far fewer than this. */
 const MAX_AGGREGATES = 256;
 
 const phase0List = new ListCompositeType(ssz.phase0.AggregateAndProof, MAX_AGGREGATES);
+/** Electra's AggregateAndProof: the aggregate carries committee_bits (EIP-7549). */
+const electraList = new ListCompositeType(ssz.electra.AggregateAndProof, MAX_AGGREGATES);
 
-/**
- * Electra moved the committee index into the attestation's committee bits; the attester workflow is phase0-shaped,
- * so later forks are refused here rather than encoded wrongly.
- */
-function listType(config: BeaconConfig, slot: number) {
-  if (config.getForkSeq(slot) >= ForkSeq.electra) {
-    throw new Error(
-      `aggregation at slot ${slot} (${config.getForkName(slot)}) needs Electra attestations; not supported yet`,
-    );
-  }
-  return phase0List;
-}
+const isElectraSlot = (config: BeaconConfig, slot: number) => config.getForkSeq(slot) >= ForkSeq.electra;
 
-export function encodeAggregates(config: BeaconConfig, slot: number, list: phase0.AggregateAndProof[]): Uint8Array {
-  return listType(config, slot).serialize(list);
+export function encodeAggregates(config: BeaconConfig, slot: number, list: AnyAggregateAndProof[]): Uint8Array {
+  if (isElectraSlot(config, slot)) return electraList.serialize(list as electra.AggregateAndProof[]);
+  return phase0List.serialize(list as phase0.AggregateAndProof[]);
 }
 
 export function decodeAggregates(
   config: BeaconConfig,
   slot: number,
   bytes: Uint8Array,
-): phase0.AggregateAndProof[] | undefined {
+): AnyAggregateAndProof[] | undefined {
   try {
-    return listType(config, slot).deserialize(bytes);
+    return isElectraSlot(config, slot) ? electraList.deserialize(bytes) : phase0List.deserialize(bytes);
   } catch {
     return undefined; // malformed bytes are an invalid proposal
   }
@@ -80,7 +72,7 @@ export interface AggregationView {
  * bits include every one of our validators in that beacon committee that attested. A different (larger or smaller)
  * set of other validators' bits is fine: that is where beacon nodes legitimately differ.
  */
-export function isAcceptableAggregates(list: phase0.AggregateAndProof[] | undefined, view: AggregationView): boolean {
+export function isAcceptableAggregates(list: AnyAggregateAndProof[] | undefined, view: AggregationView): boolean {
   if (!list || list.length === 0) return false;
   const seen = new Set<number>();
   for (const ap of list) {
@@ -91,9 +83,14 @@ export function isAcceptableAggregates(list: phase0.AggregateAndProof[] | undefi
   return true;
 }
 
-function isAcceptableAggregate(ap: phase0.AggregateAndProof, view: AggregationView): boolean {
+function isAcceptableAggregate(ap: AnyAggregateAndProof, view: AggregationView): boolean {
   const duty = view.duties.find((d) => d.validatorIndex === ap.aggregatorIndex);
   if (!duty || !isAggregator(duty.committeeLength, ap.selectionProof)) return false;
+  // Electra: exactly the aggregator's committee, as the aggregate gossip topic requires.
+  if ("committeeBits" in ap.aggregate) {
+    const committees = ap.aggregate.committeeBits.getTrueBitIndexes();
+    if (committees.length !== 1 || committees[0] !== duty.committeeIndex) return false;
+  }
   const data = view.dataFor(duty.committeeIndex);
   if (
     !sameRoot(ssz.phase0.AttestationData.hashTreeRoot(ap.aggregate.data), ssz.phase0.AttestationData.hashTreeRoot(data))

@@ -1,8 +1,21 @@
 import { BitArray } from "@chainsafe/ssz";
-import { DOMAIN_AGGREGATE_AND_PROOF, DOMAIN_BEACON_ATTESTER, DOMAIN_SELECTION_PROOF } from "@lodestar/params";
+import { DOMAIN_AGGREGATE_AND_PROOF, DOMAIN_BEACON_ATTESTER, DOMAIN_SELECTION_PROOF, ForkSeq } from "@lodestar/params";
 import { computeSigningRoot } from "@lodestar/state-transition";
-import { type phase0, ssz } from "@lodestar/types";
+import { type electra, type phase0, ssz } from "@lodestar/types";
 import type { BeaconChain } from "./beacon.js";
+import { postJson as postWithHeaders } from "./http.js";
+
+/** An aggregate and its proof in either shape: phase0 (committee in data.index) or Electra (committee_bits). */
+export type AnyAggregateAndProof = phase0.AggregateAndProof | electra.AggregateAndProof;
+export type AnyAttestation = phase0.Attestation | electra.Attestation;
+
+/**
+ * Electra (EIP-7549) moved the committee index out of AttestationData into the attestation's committee bits and made
+ * the pool and aggregate routes v2 with a consensus-version header; whether a slot is past it decides every shape.
+ */
+export function isElectra(chain: BeaconChain, slot: number): boolean {
+  return chain.config.getForkSeq(slot) >= ForkSeq.electra;
+}
 
 export type AttesterDuty = {
   validatorIndex: number;
@@ -68,12 +81,14 @@ export function selectionProofSigningRoot(chain: BeaconChain, slot: number): Uin
   return computeSigningRoot(ssz.Slot, slot, chain.config.getDomain(slot, DOMAIN_SELECTION_PROOF));
 }
 
-export function aggregateAndProofSigningRoot(chain: BeaconChain, message: phase0.AggregateAndProof): Uint8Array {
-  return computeSigningRoot(
-    ssz.phase0.AggregateAndProof,
-    message,
-    chain.config.getDomain(message.aggregate.data.slot, DOMAIN_AGGREGATE_AND_PROOF),
-  );
+/** The AggregateAndProof type of the aggregate's slot: Electra's carries committee_bits, so its root differs. */
+export function aggregateAndProofSigningRoot(chain: BeaconChain, message: AnyAggregateAndProof): Uint8Array {
+  const slot = message.aggregate.data.slot;
+  const domain = chain.config.getDomain(slot, DOMAIN_AGGREGATE_AND_PROOF);
+  if (isElectra(chain, slot)) {
+    return computeSigningRoot(ssz.electra.AggregateAndProof, message as electra.AggregateAndProof, domain);
+  }
+  return computeSigningRoot(ssz.phase0.AggregateAndProof, message as phase0.AggregateAndProof, domain);
 }
 
 export function singleAttestation(
@@ -88,6 +103,30 @@ export function singleAttestation(
   };
 }
 
+/** Electra's unaggregated attestation: the attester and its committee by index, no bitfield (EIP-7549). */
+export function electraSingleAttestation(
+  duty: AttesterDuty,
+  data: phase0.AttestationData,
+  signature: Uint8Array,
+): electra.SingleAttestation {
+  return { committeeIndex: duty.committeeIndex, attesterIndex: duty.validatorIndex, data, signature };
+}
+
+/** POST /eth/v2/beacon/pool/attestations with the slot's fork in Eth-Consensus-Version (Electra on). */
+export async function submitSingleAttestations(
+  chain: BeaconChain,
+  attestations: electra.SingleAttestation[],
+): Promise<void> {
+  const first = attestations[0];
+  if (!first) return;
+  await postWithHeaders(
+    chain,
+    "/eth/v2/beacon/pool/attestations",
+    attestations.map((a) => ssz.electra.SingleAttestation.toJson(a)),
+    { "Eth-Consensus-Version": chain.config.getForkName(first.data.slot) },
+  );
+}
+
 /**
  * POST /eth/v1/beacon/pool/attestations. Sent as JSON by hand because @lodestar/api 1.46 only offers the v2 route,
  * which phase0-era nodes answer 404; the SSZ JSON itself comes from @lodestar/types.
@@ -100,11 +139,26 @@ export async function submitAttestations(chain: BeaconChain, attestations: phase
   );
 }
 
+/**
+ * The beacon node's best aggregate for the data; from Electra, of one committee (v2 route, `committee_index`), since
+ * the data no longer names it. Undefined when the node has none.
+ */
 export async function aggregateAttestation(
   chain: BeaconChain,
   data: phase0.AttestationData,
-): Promise<phase0.Attestation | undefined> {
+  committeeIndex: number,
+): Promise<AnyAttestation | undefined> {
   const root = `0x${Buffer.from(ssz.phase0.AttestationData.hashTreeRoot(data)).toString("hex")}`;
+  if (isElectra(chain, data.slot)) {
+    const res = await fetch(
+      `${chain.url}/eth/v2/validator/aggregate_attestation?attestation_data_root=${root}&slot=${data.slot}&committee_index=${committeeIndex}`,
+    );
+    if (!res.ok) return undefined;
+    const att = ssz.electra.Attestation.fromJson(((await res.json()) as { data: unknown }).data);
+    // One committee's aggregate, or it is not what the aggregate topic accepts from us.
+    const bits = att.committeeBits.getTrueBitIndexes();
+    return bits.length === 1 && bits[0] === committeeIndex ? att : undefined;
+  }
   const res = await fetch(
     `${chain.url}/eth/v1/validator/aggregate_attestation?attestation_data_root=${root}&slot=${data.slot}`,
   );
@@ -114,12 +168,24 @@ export async function aggregateAttestation(
 
 export async function submitAggregateAndProofs(
   chain: BeaconChain,
-  signed: phase0.SignedAggregateAndProof[],
+  signed: { message: AnyAggregateAndProof; signature: Uint8Array }[],
 ): Promise<void> {
+  const first = signed[0];
+  if (!first) return;
+  const slot = first.message.aggregate.data.slot;
+  if (isElectra(chain, slot)) {
+    await postWithHeaders(
+      chain,
+      "/eth/v2/validator/aggregate_and_proofs",
+      signed.map((s) => ssz.electra.SignedAggregateAndProof.toJson(s as electra.SignedAggregateAndProof)),
+      { "Eth-Consensus-Version": chain.config.getForkName(slot) },
+    );
+    return;
+  }
   await postJson(
     chain,
     "/eth/v1/validator/aggregate_and_proofs",
-    signed.map((s) => ssz.phase0.SignedAggregateAndProof.toJson(s)),
+    signed.map((s) => ssz.phase0.SignedAggregateAndProof.toJson(s as phase0.SignedAggregateAndProof)),
   );
 }
 

@@ -41,10 +41,13 @@ export class AttestationFetcher implements Fetcher {
   }
 }
 
-/** The decided data for one beacon committee; a fresh object, so no cached hash-tree-root leaks across indices. */
-export function dataForCommittee(value: Uint8Array, committeeIndex: number): phase0.AttestationData {
+/**
+ * The decided data for one beacon committee; a fresh object, so no cached hash-tree-root leaks across indices. From
+ * Electra (EIP-7549) every committee signs the same data with index 0: the committee travels beside it.
+ */
+export function dataForCommittee(value: Uint8Array, committeeIndex: number, electra = false): phase0.AttestationData {
   const data = ssz.phase0.AttestationData.deserialize(value);
-  data.index = committeeIndex;
+  data.index = electra ? 0 : committeeIndex;
   return data;
 }
 

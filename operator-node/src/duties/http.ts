@@ -18,10 +18,15 @@ export async function getJson<T>(chain: BeaconChain, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export async function postJson(chain: BeaconChain, path: string, body: unknown): Promise<void> {
+export async function postJson(
+  chain: BeaconChain,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const res = await fetch(chain.url + path, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
   if (!res.ok) throw new BeaconRequestError(`beacon node refused POST ${path}: HTTP ${res.status} ${await text(res)}`);

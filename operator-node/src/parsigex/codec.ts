@@ -20,6 +20,8 @@ export const PartialKind = {
   syncMessage: 6,
   syncSelectionProof: 7,
   contributionAndProof: 8,
+  /** A builder ValidatorRegistrationV1; its "slot" is the first slot of the epoch the registration was agreed in. */
+  validatorRegistration: 9,
 } as const;
 export type PartialKind = (typeof PartialKind)[keyof typeof PartialKind];
 

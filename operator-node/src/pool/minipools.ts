@@ -87,7 +87,10 @@ export class MiniPoolService {
     private readonly cfg: MiniPoolServiceConfig,
   ) {}
 
-  /** Applies confirmed events, starts due ceremonies, resends pending confirmations. True when served keys changed. */
+  /**
+   * Applies confirmed events, starts due ceremonies, resends pending confirmations. True when served keys or due exits
+   * changed (the node then re-plans and hands new exits over).
+   */
   async poll(): Promise<boolean> {
     const before = this.fingerprint();
     await this.syncEvents();
@@ -175,9 +178,10 @@ export class MiniPoolService {
   }
 
   private fingerprint(): string {
-    return this.servedValidators()
-      .map((v) => Buffer.from(v.publicKey).toString("hex"))
-      .join(",");
+    const served = this.servedValidators().map((v) => Buffer.from(v.publicKey).toString("hex"));
+    return `${served.join(",")}|${this.exitsDue()
+      .map((e) => e.miniPoolId)
+      .join(",")}`;
   }
 
   private async syncEvents(): Promise<void> {
