@@ -413,9 +413,16 @@ describe("pool accounting under adversaries (property)", () => {
               if (!m) break;
               const state = (await read<{ state: number }>("miniPools", "miniPool", [m.id])).state;
               if (state !== State.PendingVerification) break;
-              // A member's own vote never counts.
-              expect(await reverted(system.send(m.members[1]!.identity, "oracle", "verifyValidator", [m.id]))).toMatch(
-                /OwnCommittee|NotEligibleReporter/,
+              // A member's own vote never counts: refused as its own committee's, or before that as no reporter at all.
+              const member = m.members[1]!;
+              const serving = (await read<bigint>("miniPools", "activeMiniPoolsOf", [member.id])) > 0n;
+              await system.expectRevert(
+                member.identity,
+                "oracle",
+                "verifyValidator",
+                [m.id],
+                serving ? "OwnCommittee" : "NotEligibleReporter",
+                [serving ? m.id : member.identity.address],
               );
               // Honest nodes find a front-run key with other credentials and do not vote.
               if (m.frontRun) {
@@ -590,6 +597,17 @@ describe("pool accounting under adversaries (property)", () => {
             valued.reduce((a, b) => a + b, 0n),
             "assets cover shares",
           ).toBeLessThanOrEqual(totalAssets);
+          // Per-validator booking adds up: the pool's beacon claim is what each funded validator's booked value leaves
+          // after its initiator's part, and initiators' parts never exceed the value they are part of.
+          let poolParts = 0n;
+          for (const id of await read<bigint[]>("miniPools", "activeMiniPools")) {
+            const v = await read<{ booked: bigint; initiatorClaim: bigint }>("miniPools", "miniPool", [id]);
+            expect(v.initiatorClaim, `mini-pool ${id}: initiator's part within its value`).toBeLessThanOrEqual(
+              v.booked,
+            );
+            poolParts += v.booked - v.initiatorClaim;
+          }
+          expect(beacon, "beaconAssets = Σ (booked − initiator's part) over funded validators").toBe(poolParts);
         }
 
         // ─── nobody ends with more than it put in plus its fair share of booked gains ───
