@@ -31,7 +31,16 @@
  * byzantine leader could collect its second vote for a conflicting value: a member that forgets is no longer honest.
  */
 import { DEFAULT_MAX_VALUE_BYTES } from "./codec.js";
-import { bytesEqual, firstLeader, msgDigest, valueHash, voteDigest } from "./crypto.js";
+import {
+  bytesEqual,
+  firstLeader,
+  msgDigest,
+  msgPreimage,
+  valueHash,
+  verifySigned,
+  voteDigest,
+  votePreimage,
+} from "./crypto.js";
 import { qcSignersValid, qcValid } from "./qc.js";
 import {
   type CertifiedValue,
@@ -100,6 +109,8 @@ const MAX_BUFFERED_PER_SENDER = 8;
 /** How far ahead of the current view a message is buffered; farther ones are dropped (their sender retries). */
 const MAX_FUTURE_VIEWS = 64;
 const MAX_QC_CACHE = 64;
+/** Vote signatures known valid (own votes, votes checked on arrival); a few views' worth of n votes × 3 phases. */
+const MAX_SIG_CACHE = 256;
 
 type QcWithValue = CertifiedValue;
 
@@ -141,6 +152,7 @@ export class HotStuffInstance {
   private buffered = new Map<number, ConsensusMsg[]>();
   private readonly decideRepliedAt = new Map<number, { view: number; at: number }>();
   private readonly verifiedQcs = new Set<string>();
+  private readonly verifiedSigs = new Set<string>();
   private readonly local: ConsensusMsg[] = [];
   private out: Output[] = [];
   private now = 0;
@@ -341,6 +353,8 @@ export class HotStuffInstance {
     this.votedPhase = phase;
     this.out.push({ kind: "persist", state: this.safetyState() });
     const signature = this.cfg.signer.sign(voteDigest(this.cfg.instance, phase, this.view, hash));
+    // Our own vote comes back inside the leader's QC: no need to verify what we signed ourselves.
+    this.rememberSig(this.cfg.self, phase, this.view, hash, signature);
     const msg: ConsensusMsg = {
       type: MsgType.vote,
       instance: this.cfg.instance,
@@ -369,16 +383,57 @@ export class HotStuffInstance {
 
   private verifySignature(msg: ConsensusMsg): boolean {
     const key = this.cfg.committee[msg.sender]!;
-    let digest: Uint8Array;
+    let preimage: Uint8Array;
     try {
-      digest =
+      preimage =
         msg.type === MsgType.vote
-          ? voteDigest(msg.instance, msg.vote!.phase, msg.view, msg.vote!.valueHash)
-          : msgDigest(msg, this.maxValueBytes);
+          ? votePreimage(msg.instance, msg.vote!.phase, msg.view, msg.vote!.valueHash)
+          : msgPreimage(msg, this.maxValueBytes);
     } catch {
       return false; // not encodable (e.g. a QC listing a signer twice): nothing an honest member signs
     }
-    return this.cfg.verifier.verify(key, digest, msg.signature);
+    if (!verifySigned(this.cfg.verifier, key, preimage, msg.signature)) return false;
+    if (msg.type === MsgType.vote) {
+      this.rememberSig(msg.sender, msg.vote!.phase, msg.view, msg.vote!.valueHash, msg.signature);
+    }
+    return true;
+  }
+
+  /**
+   * Whether the sender's signature on the message itself must be checked. PRE-COMMIT, COMMIT and DECIDE carry a QC
+   * of n−f vote signatures that alone justifies everything done with them (vote pre-commit on a prepareQC of this
+   * view, lock on a preCommitQC, decide on a commitQC), whoever relays it; the QC is always verified before use.
+   * Their outer signature adds no safety and cost one verification each per member per instance. PREPARE (no QC
+   * in view 1, and the proposal is what a member votes for), NEW-VIEW (it moves the pacemaker) and votes (they go
+   * into QCs) are always checked.
+   */
+  private needsOuterSignature(msg: ConsensusMsg): boolean {
+    return msg.type !== MsgType.preCommit && msg.type !== MsgType.commit && msg.type !== MsgType.decide;
+  }
+
+  /**
+   * A vote this node would drop anyway (not its view's leader, QC of that phase formed, sender already counted):
+   * refused before its signature is checked. The leader gets n−1 votes per phase and needs n−f−1 of them.
+   */
+  private uselessVote(msg: ConsensusMsg): Rejection | undefined {
+    if (msg.type !== MsgType.vote) return undefined;
+    // A vote of the decided view crossed our DECIDE broadcast to its sender: no reply needed. Should that DECIDE be
+    // lost, the sender's timeout sends a NEW-VIEW, which is answered (replyDecided).
+    if (this.decided) return msg.view <= this.decided.qc.view ? "finished" : undefined;
+    if (msg.view !== this.view) return undefined;
+    if (this.leader(this.view) !== this.cfg.self) return "not-leader";
+    const phase = msg.vote!.phase;
+    if (this.qcFormed.has(phase) || this.votes.get(phase)?.has(msg.sender)) return "duplicate";
+    return undefined;
+  }
+
+  private sigKey(signer: number, phase: Phase, view: number, hash: Uint8Array, sig: Uint8Array): string {
+    return `${signer}:${phase}:${view}:${Buffer.from(hash).toString("hex")}:${Buffer.from(sig).toString("hex")}`;
+  }
+
+  private rememberSig(signer: number, phase: Phase, view: number, hash: Uint8Array, sig: Uint8Array) {
+    if (this.verifiedSigs.size >= MAX_SIG_CACHE) this.verifiedSigs.clear();
+    this.verifiedSigs.add(this.sigKey(signer, phase, view, hash, sig));
   }
 
   /** A QC is valid if it holds n−f distinct members' valid vote signatures. Results are cached (QCs get relayed). */
@@ -386,7 +441,9 @@ export class HotStuffInstance {
     if (!qcSignersValid(qc, this.n)) return false;
     const key = qcKey(qc);
     if (this.verifiedQcs.has(key)) return true;
-    if (!qcValid(qc, this.cfg.instance, this.cfg.committee, this.cfg.verifier)) return false;
+    const known = (signer: number, sig: Uint8Array) =>
+      this.verifiedSigs.has(this.sigKey(signer, qc.phase, qc.view, qc.valueHash, sig));
+    if (!qcValid(qc, this.cfg.instance, this.cfg.committee, this.cfg.verifier, known)) return false;
     this.rememberQc(key);
     return true;
   }
@@ -417,7 +474,9 @@ export class HotStuffInstance {
       // Nothing honest proposes an empty value (duty data never is): refused before signatures, QCs or state.
       if (msg.value && (msg.value.length === 0 || msg.value.length > this.maxValueBytes))
         return this.reject("invalid-value");
-      if (!this.verifySignature(msg)) return this.reject("bad-signature");
+      const useless = this.uselessVote(msg);
+      if (useless) return this.reject(useless);
+      if (this.needsOuterSignature(msg) && !this.verifySignature(msg)) return this.reject("bad-signature");
     }
     if (msg.type === MsgType.decide) return this.onDecide(msg);
     if (this.decided) return this.replyDecided(msg);

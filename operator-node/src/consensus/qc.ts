@@ -2,7 +2,7 @@
  * When a quorum certificate counts: n−f distinct committee members' valid vote signatures over the same
  * (instance, phase, view, value hash). The one place this rule lives; the core caches its verdicts.
  */
-import { voteDigest } from "./crypto.js";
+import { verifySigned, votePreimage } from "./crypto.js";
 import { type InstanceId, type QuorumCert, quorumSize, type Verifier } from "./types.js";
 
 /**
@@ -19,14 +19,21 @@ export function qcSignersValid(qc: QuorumCert, n: number): boolean {
   return true;
 }
 
-/** The QC is valid for `instance` under `committee` (33-byte keys, index = member). */
+/**
+ * The QC is valid for `instance` under `committee` (33-byte keys, index = member). `known(signer, signature)` may
+ * vouch for signatures the caller has already verified over this QC's vote digest (its own vote, votes it checked
+ * on arrival); only the others are verified again.
+ */
 export function qcValid(
   qc: QuorumCert,
   instance: InstanceId,
   committee: readonly Uint8Array[],
   verifier: Verifier,
+  known?: (signer: number, signature: Uint8Array) => boolean,
 ): boolean {
   if (!qcSignersValid(qc, committee.length)) return false;
-  const digest = voteDigest(instance, qc.phase, qc.view, qc.valueHash);
-  return qc.signers.every((s, i) => verifier.verify(committee[s]!, digest, qc.signatures[i]!));
+  const preimage = votePreimage(instance, qc.phase, qc.view, qc.valueHash);
+  return qc.signers.every(
+    (s, i) => known?.(s, qc.signatures[i]!) || verifySigned(verifier, committee[s]!, preimage, qc.signatures[i]!),
+  );
 }

@@ -83,6 +83,11 @@ export interface Signer {
 /** Verifies a 64-byte signature over a 32-byte digest against a 33-byte compressed public key. */
 export interface Verifier {
   verify(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * Optional: the same check given the preimage whose SHA-256 is the digest (for backends that hash themselves).
+   * Consensus uses it when present; it must accept exactly what `verify(key, sha256(preimage), sig)` accepts.
+   */
+  verifyPreimage?(publicKey: Uint8Array, preimage: Uint8Array, signature: Uint8Array): boolean;
 }
 
 // Committee arithmetic has one home, the sdk; these names stay importable from here for the consensus modules.
