@@ -6,6 +6,8 @@
  *   - throughput: instances run `--window` at a time; decisions per second.
  * Usage: npm run bench:consensus -w operator-node [-- --seq 25 --pipelined 25 --window 10 --n 4,7,10,13]
  * All processes share this machine's cores, so larger committees measure CPU contention as much as the protocol.
+ * Many committees on one host per operator, per-duty budgets and injected WAN latency: bench/consensus-host.ts.
+ * Consensus CPU without the network: bench/consensus-cpu.ts.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -205,7 +207,7 @@ for (const n of args.n.split(",").map(Number)) {
       `n=${String(n).padStart(2)} ${mode.padEnd(8)}: latency p50 ${pct(latencies, 50).toFixed(1)} ms, ` +
       `p99 ${pct(latencies, 99).toFixed(1)} ms (${SEQ} sequential instances × ${c.live} nodes); ` +
       `throughput ${rate.toFixed(1)} decisions/s (${PIPE} instances, ${WINDOW} in flight); ` +
-      `CPU ${cpuPerInstance.toFixed(0)} ms per instance (all nodes together)` +
+      `CPU ${cpuPerInstance.toFixed(0)} ms per instance (all nodes together), ${(cpuPerInstance / c.live).toFixed(1)} ms per node` +
       (failed > 0 ? `; ${failed} instance(s) FAILED: ${failureNotes.splice(0).join("; ")}` : "");
     console.log(row);
     rows.push(row);

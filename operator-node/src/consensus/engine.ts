@@ -32,6 +32,11 @@ export interface EngineConfig {
   /** Monotonic clock in ms (performance.now in production; a fake in tests). Deadlines use the same clock. */
   readonly clock: () => number;
   readonly baseTimeoutMs: number;
+  /**
+   * First-view timeout per duty kind (ms), overriding `baseTimeoutMs` for the kinds it names: duties have different
+   * budgets (timeouts.ts has defaults sized for 150 ms between operators: pass `DUTY_VIEW_TIMEOUT_MS`).
+   */
+  readonly viewTimeoutMs?: Readonly<Partial<Record<number, number>>>;
   readonly maxBackoffExponent?: number;
   readonly maxValueBytes?: number;
   /**
@@ -129,7 +134,7 @@ export class ConsensusEngine implements Consensus {
       isValid,
       proposal,
       deadline,
-      baseTimeoutMs: this.cfg.baseTimeoutMs,
+      baseTimeoutMs: this.cfg.viewTimeoutMs?.[instance.dutyKind] ?? this.cfg.baseTimeoutMs,
       ...(this.cfg.maxBackoffExponent !== undefined ? { maxBackoffExponent: this.cfg.maxBackoffExponent } : {}),
       ...(this.cfg.maxValueBytes !== undefined ? { maxValueBytes: this.cfg.maxValueBytes } : {}),
       ...(restored ? { restored } : {}),

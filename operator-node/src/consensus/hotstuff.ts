@@ -15,9 +15,10 @@
  *   commit:     L forms preCommitQC; replicas lock on it (lockedQC) and vote.
  *   decide:     L forms commitQC and sends it; anyone holding a commitQC decides its value. A decided node answers
  *               later messages from a peer with its commitQC, so stragglers decide too.
- * Pacemaker: view v lasts base·2^min(v−1, maxBackoffExponent), cut at the duty deadline, after which the instance
- * expires. On timeout a node enters v+1 and sends NEW-VIEW(v+1, prepareQC, value) to every member (not only the next
- * leader, so decided members can answer and lagging members can catch up). A node also jumps forward when f+1
+ * Pacemaker: view v lasts base·2^min(v−1, maxBackoffExponent) from its start or from this node's last vote in it
+ * (progress restarts the timer), cut at the duty deadline, after which the instance expires. On timeout a node
+ * enters v+1 and sends NEW-VIEW(v+1, prepareQC, value) to every member (not only the next leader, so decided
+ * members can answer and lagging members can catch up). A node also jumps forward when f+1
  * members are in a higher view (one of them is honest) or when it sees a valid QC of a higher view.
  * View 1 needs no NEW-VIEW round: nobody can hold a QC yet, so its leader proposes at once.
  *
@@ -228,6 +229,8 @@ export class HotStuffInstance {
       this.out.push({ kind: "expired", view: this.view });
     } else if (this.timerRunning && now >= this.viewEndsAt) {
       this.enterView(this.view + 1, now, true);
+    } else if (this.timerRunning) {
+      this.out.push({ kind: "timer", at: this.viewEndsAt }); // the view was extended by a vote since the timer was set
     } else if (!this.timerRunning && now >= this.resendAt) {
       this.sendNewView();
       this.armTimer(now);
@@ -352,6 +355,12 @@ export class HotStuffInstance {
     this.votedView = this.view;
     this.votedPhase = phase;
     this.out.push({ kind: "persist", state: this.safetyState() });
+    // Progress: the view's timer restarts, so a timeout need only outlast one phase (vote to leader, QC back), not
+    // the whole view; a dead leader is still noticed one timeout after the last step it made. At most 3 votes per
+    // view, so a slow leader stretches a view to 4 timeouts at most.
+    // Lazily: the pending timer fires at the old time and onTick asks for the new one (no timer churn per vote).
+    if (this.timerRunning)
+      this.viewEndsAt = Math.max(this.viewEndsAt, Math.min(this.now + this.timeoutFor(this.view), this.cfg.deadline));
     const signature = this.cfg.signer.sign(voteDigest(this.cfg.instance, phase, this.view, hash));
     // Our own vote comes back inside the leader's QC: no need to verify what we signed ourselves.
     this.rememberSig(this.cfg.self, phase, this.view, hash, signature);
