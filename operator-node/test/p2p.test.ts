@@ -129,6 +129,8 @@ describe("p2p transport over real loopback sockets", () => {
         connectionEncrypters: [noise()],
         streamMuxers: [yamux()],
         connectionMonitor: { enabled: false },
+        // Node 0 must be the side that hangs up, also on a slow machine: the dialer's own timeouts stay out of reach.
+        connectionManager: { dialTimeout: 120_000, addressDialTimeout: 120_000 },
       });
       cleanup.push(async () => {
         await node.stop();
