@@ -133,7 +133,11 @@ function nodeProcess(operatorId: number, dir: string, apiUrl: string): DevnetNod
       const started = child;
       void writeFile(pidFile, `${started.pid}\n`);
       started.once("close", (code, signal) => {
-        void rm(pidFile, { force: true });
+        // A quick kill + start may have written the next process's pid already: remove only our own.
+        void readFile(pidFile, "utf8").then(
+          (pid) => (Number(pid) === started.pid ? rm(pidFile, { force: true }) : undefined),
+          () => undefined,
+        );
         // Listeners read the tail once everything the process wrote is in the file.
         log.end(() => {
           for (const l of listeners) l(signal ? `killed by ${signal}` : `exited with code ${code}`);

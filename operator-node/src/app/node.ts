@@ -186,6 +186,8 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
     if (!staged) return failures;
     const wanted = new Map(staged.map((e) => [e.label, e]));
     staged = undefined;
+    // Validators that left stop getting duties from here on (their duties of the epoch that just ended are done).
+    indices.setPubkeys([...wanted.values()].flatMap((e) => e.validators.map((v) => v.publicKey)));
     const keep = new Set<string>();
     for (const e of wanted.values()) for (const v of e.validators) keep.add(bytesToHex(v.publicKey));
     for (const [label, c] of running) {
@@ -257,7 +259,7 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
       const first = running.size === 0 && staged === undefined;
       staged = entries;
       // Duties of the next epoch must be requested with every validator it will have: join the lookups now.
-      indices.setPubkeys(entries.flatMap((e) => e.validators.map((v) => v.publicKey)));
+      indices.addPubkeys(entries.flatMap((e) => e.validators.map((v) => v.publicKey)));
       void indices.refresh();
       return first ? apply() : [];
     },

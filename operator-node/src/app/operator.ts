@@ -189,6 +189,11 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
         },
       );
     }
+    // A mini-pool's exit (ExitRequested on the mini-pools contract) runs the same duty.
+    miniPools?.requestExits(
+      (publicKey) => node!.requestExit(publicKey),
+      (e) => node!.committees().get(committeeKeyOf(e.operatorIds))?.serves(e.publicKey) ?? false,
+    );
   };
 
   let retry: boolean;

@@ -72,12 +72,15 @@ export class AttesterScheduler implements Scheduler {
     };
   }
 
-  /** A validator joined, left or got its index since the epoch was loaded: ask again (one request for all). */
+  /**
+   * A validator joined, left or got its index since the epoch was loaded: ask again (one request for all). The duties
+   * loaded before stay served until the new answer arrives: members reload at their own poll times, and a member
+   * with no duties for a slot would drop the consensus and partials of those that have them.
+   */
   private reloadIfStale(epoch: number): void {
     const v = this.loadedVersion.get(epoch);
     if (v === undefined || v === this.version()) return;
     this.loading.delete(epoch);
-    this.loaded.delete(epoch);
     this.loadedVersion.delete(epoch);
   }
 

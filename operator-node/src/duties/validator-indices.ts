@@ -33,6 +33,16 @@ export class ValidatorIndexBook {
     }
   }
 
+  /**
+   * Starts looking up validators that join at the next epoch boundary, without dropping anyone: a validator leaves
+   * the book only when the plan that drops it takes effect (`setPubkeys` then), so the current epoch's duties stay.
+   */
+  addPubkeys(pubkeys: readonly Uint8Array[]): void {
+    const have = new Set(this.pubkeys.map(hex));
+    const added = pubkeys.filter((p) => !have.has(hex(p)));
+    if (added.length > 0) this.pubkeys = [...this.pubkeys, ...added];
+  }
+
   /** The index of a validator, if the beacon chain knows it. */
   indexOf(pubkey: Uint8Array): number | undefined {
     return this.known.get(hex(pubkey));
