@@ -7,8 +7,9 @@
  *   epoch 1..    builder settings given to every member: registrations threshold-signed, blocks blinded (the
  *                registration's fee recipient);
  *   epoch 2..    member 3 stopped: the other three carry every duty;
- *   epoch 3      the builder answers 3 s late: proposals fall back to local blocks within the budget;
- *   epoch 4..    the builder answers again.
+ *   epoch 3      the builder answers 6 s late: proposals fall back to local blocks within the budget;
+ *   epoch 4..    the builder answers again, and the committee's fee recipient changes: registrations are signed
+ *                again and the builder's blocks pay the new one.
  */
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import type { CachedBeaconStateAltair } from "@lodestar/state-transition";
@@ -30,6 +31,8 @@ const SLOW_BUILDER_EPOCH = 3;
 /** Finality of this epoch needs epochs ≥ DOWN_EPOCH justified with three members up. */
 const FINALIZED_TARGET = 3;
 const BUILDER: BuilderParams = { feeRecipient: new Uint8Array(20).fill(0x11), gasLimit: 36_000_000 };
+/** From the epoch after the slow one: a new fee recipient, so registrations are signed again. */
+const BUILDER_2: BuilderParams = { feeRecipient: new Uint8Array(20).fill(0x22), gasLimit: 36_000_000 };
 const TIMING_TAG = "standin-proposal-ms";
 
 interface Run {
@@ -41,7 +44,7 @@ interface Run {
   /** slot → proposer, read while each epoch is current (the epoch cache holds only then). */
   proposers: Map<number, number>;
   /** DV blocks by slot as they become head (the stand-in prunes old blocks). */
-  blocks: Map<number, { proposer: number; viaBuilder: boolean }>;
+  blocks: Map<number, { proposer: number; viaBuilder: boolean; newFeeRecipient: boolean }>;
   /** epoch → DV timely-target flags, the last reading while the epoch was the head state's previous one. */
   participation: Map<number, boolean[]>;
   stopSampling: () => void;
@@ -91,7 +94,7 @@ async function startRun(fork: StandInFork): Promise<Run> {
     for (const [b, nb] of nodes.entries()) if (a !== b) na!.setPeerAddrs(b, nb!.listenAddrs());
   while (nodes.some((n) => n!.p2p.connectedMembers() < N - 1)) await sleep(50);
   const proposers = new Map<number, number>();
-  const blocks = new Map<number, { proposer: number; viaBuilder: boolean }>();
+  const blocks = new Map<number, { proposer: number; viaBuilder: boolean; newFeeRecipient: boolean }>();
   const participation = new Map<number, boolean[]>();
   let sampled = -1;
   const timer = setInterval(() => {
@@ -121,7 +124,7 @@ async function startRun(fork: StandInFork): Promise<Run> {
 
 /** DV blocks in the chain by slot: proposer and the payload's fee recipient (builder or local). */
 function dvBlocks(b: StandInBeacon, from: number, to: number) {
-  const out: { slot: number; proposer: number; viaBuilder: boolean }[] = [];
+  const out: { slot: number; proposer: number; viaBuilder: boolean; newFeeRecipient: boolean }[] = [];
   for (let slot = from; slot <= to; slot++) {
     const block = b.chain.blockById(String(slot));
     if (!block || block.signed.message.slot !== slot) continue;
@@ -131,7 +134,8 @@ function dvBlocks(b: StandInBeacon, from: number, to: number) {
     out.push({
       slot,
       proposer: m.proposerIndex,
-      viaBuilder: Buffer.from(feeRecipient).equals(Buffer.from(BUILDER.feeRecipient)),
+      viaBuilder: [BUILDER, BUILDER_2].some((p) => Buffer.from(feeRecipient).equals(Buffer.from(p.feeRecipient))),
+      newFeeRecipient: Buffer.from(feeRecipient).equals(Buffer.from(BUILDER_2.feeRecipient)),
     });
   }
   return out;
@@ -175,6 +179,7 @@ describe.each(["electra", "fulu"] as const)("four DV nodes on the stand-in beaco
     beacon.chain.builderDelayMs = 3 * SLOT_MS;
     await untilSlot(beacon, (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH);
     beacon.chain.builderDelayMs = 0;
+    for (const n of nodes) n?.setBuilder(BUILDER_2);
     // Finality.
     const limit = (FINALIZED_TARGET + 5) * SLOTS_PER_EPOCH;
     let slot = (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH;
@@ -253,5 +258,15 @@ describe.each(["electra", "fulu"] as const)("four DV nodes on the stand-in beaco
     const missed = dvSlots.filter((s) => !blocks.some((b) => b.slot === s));
     expect(missed.length, `missed DV slots ${missed.join(",")}`).toBeLessThanOrEqual(Math.floor(dvSlots.length / 10));
     for (const m of [0, 1, 2]) expect(run.events[m]!.filter((e) => e.type === "refused")).toEqual([]);
+    // Registrations: signed once per setting (two settings), resubmitted every epoch in between; the new fee
+    // recipient reaches the builder's blocks.
+    expect(blocks.some((b) => b.newFeeRecipient && b.slot >= (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH)).toBe(true);
+    expect(blocks.some((b) => b.newFeeRecipient && b.slot < (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH)).toBe(false);
+    for (const m of [0, 1, 2]) {
+      const signed = run.events[m]!.filter((e) => e.type === "registration-signed");
+      expect(signed.map((e) => e.validators)).toEqual([4, 4]);
+      const submitted = new Set(run.events[m]!.flatMap((e) => (e.type === "registrations-submitted" ? [e.epoch] : [])));
+      expect(submitted.size).toBeGreaterThanOrEqual(4);
+    }
   }, 240_000);
 });
