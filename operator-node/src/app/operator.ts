@@ -19,8 +19,8 @@ import {
   planCommittees,
   type ServedValidator,
 } from "../chain/committees.js";
-import { ChainSync, sleep } from "../chain/sync.js";
-import type { NodeConfigFile } from "../config/node-config.js";
+import { chainSyncOf, sleep } from "../chain/sync.js";
+import { type NodeConfigFile, tcpMultiaddr } from "../config/node-config.js";
 import { type BeaconChain, connectBeacon } from "../duties/beacon.js";
 import { HandoverGate } from "../duties/handover.js";
 import type { NodeKeys } from "../keys/key-file.js";
@@ -76,16 +76,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     db.close();
     throw error;
   }
-  const sync = new ChainSync(state, {
-    client,
-    registry: cfg.execution.registry,
-    chainId,
-    operatorId: cfg.operatorId,
-    encryptionSecret: keys.encryptionSecret,
-    confirmations: cfg.execution.confirmations,
-    deployBlock: cfg.execution.deployBlock,
-    log,
-  });
+  const sync = chainSyncOf(state, cfg, { client, chainId, encryptionSecret: keys.encryptionSecret, log });
   const protection = new SlashingProtection(db);
   const signer = new ShareSigner(protection, []);
   const exits = new Set<string>();
@@ -124,7 +115,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
     {
       identitySecret: keys.identitySecret,
       beaconUrl: cfg.beacon.url,
-      listen: [multiaddr(cfg.p2p.host, cfg.p2p.port)],
+      listen: [tcpMultiaddr(cfg.p2p)],
       admit: (key) => admitted.has(bytesToHex(key)),
       log,
       ...(cfg.api ? { api: cfg.api } : {}),
@@ -296,7 +287,7 @@ class PeerBook {
     for (const o of operators) {
       if (o.id === this.cfg.operatorId) continue;
       const override = this.cfg.peers.get(o.id);
-      const published = override ? [multiaddr(override.host, override.port)] : o.endpoints;
+      const published = override ? [tcpMultiaddr(override)] : o.endpoints;
       const fingerprint = JSON.stringify(published);
       const previous = this.seen.get(o.id);
       if (previous === fingerprint) continue;
@@ -402,9 +393,4 @@ function checkIdentity(state: ChainState, operatorId: bigint, identityPublicKey:
       `the key file's identity key is not the one registered for operator ${operatorId}; check operatorId and keyFile`,
     );
   }
-}
-
-function multiaddr(host: string, port: number): string {
-  const proto = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? "ip4" : host.includes(":") ? "ip6" : "dns4";
-  return `/${proto}/${host}/tcp/${port}`;
 }

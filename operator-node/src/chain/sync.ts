@@ -1,5 +1,6 @@
 import { CohortError, openShare, zeroize } from "@cohort/sdk";
 import type { Address, PublicClient } from "viem";
+import type { NodeConfigFile } from "../config/node-config.js";
 import { type Logger, reasonOf, silentLogger } from "../log.js";
 import type { ChainState } from "../store/chain-state.js";
 import { decodeRegistryLogs, type RegistryEvent } from "./events.js";
@@ -29,6 +30,24 @@ type Verdict = { shareIndex: number; refusal: null } | { shareIndex: null; refus
  * transaction together with the new checkpoint, so a crash re-applies a whole batch or none of it, and a restart
  * resumes at the checkpoint. Cryptographic checks (async) run before that transaction (sync).
  */
+/** The sync a node's configuration file asks for (`start` and `check` replay the registry the same way). */
+export function chainSyncOf(
+  state: ChainState,
+  cfg: NodeConfigFile,
+  ctx: { client: ChainSyncConfig["client"]; chainId: bigint; encryptionSecret: Uint8Array; log?: Logger },
+): ChainSync {
+  return new ChainSync(state, {
+    client: ctx.client,
+    registry: cfg.execution.registry,
+    chainId: ctx.chainId,
+    operatorId: cfg.operatorId,
+    encryptionSecret: ctx.encryptionSecret,
+    confirmations: cfg.execution.confirmations,
+    deployBlock: cfg.execution.deployBlock,
+    ...(ctx.log ? { log: ctx.log } : {}),
+  });
+}
+
 export class ChainSync {
   private readonly log: Logger;
 

@@ -138,3 +138,9 @@ function hostPort(v: unknown, field: string): Endpoint {
   if (!m) throw new NodeConfigFileError(`${field} must be "host:port"`);
   return { host: m[1]!, port: integer(Number(m[2]), field, 1) };
 }
+
+/** The TCP multiaddr of a configured `host:port` (`p2p` or a `peers` override): /ip4, /ip6 or /dns4 by its form. */
+export function tcpMultiaddr({ host, port }: Endpoint): string {
+  const proto = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? "ip4" : host.includes(":") ? "ip6" : "dns4";
+  return `/${proto}/${host}/tcp/${port}`;
+}

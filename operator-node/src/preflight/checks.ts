@@ -11,8 +11,8 @@ import { ACTIVE_PRESET, SLOTS_PER_EPOCH } from "@lodestar/params";
 import Database from "better-sqlite3";
 import { bytesToHex, createPublicClient, type Hex, http, keccak256, type PublicClient } from "viem";
 import { committeeKey } from "../chain/committees.js";
-import { ChainSync } from "../chain/sync.js";
-import type { NodeConfigFile } from "../config/node-config.js";
+import { chainSyncOf } from "../chain/sync.js";
+import { type NodeConfigFile, tcpMultiaddr } from "../config/node-config.js";
 import type { NodeKeys } from "../keys/key-file.js";
 import { reasonOf } from "../log.js";
 import { ChainState } from "../store/chain-state.js";
@@ -395,15 +395,7 @@ async function checkPeers(
   const db = openDatabase(":memory:");
   const state = new ChainState(db);
   try {
-    await new ChainSync(state, {
-      client,
-      registry: cfg.execution.registry,
-      chainId,
-      operatorId: cfg.operatorId,
-      encryptionSecret: keys.encryptionSecret,
-      confirmations: cfg.execution.confirmations,
-      deployBlock: cfg.execution.deployBlock,
-    }).syncToHead();
+    await chainSyncOf(state, cfg, { client, chainId, encryptionSecret: keys.encryptionSecret }).syncToHead();
   } catch (error) {
     db.close();
     line({
@@ -461,7 +453,7 @@ async function checkPeers(
           };
         }
         const override = cfg.peers.get(id);
-        const addresses = override ? [hostMultiaddr(override.host, override.port)] : o.endpoints;
+        const addresses = override ? [tcpMultiaddr(override)] : o.endpoints;
         if (addresses.length === 0) {
           return {
             ok: false,
@@ -499,9 +491,4 @@ function peerFix(id: bigint, steps: Set<string>): string {
   if (steps.has("handshake"))
     return `the node there is not operator ${id}'s registered identity: ask them to fix their endpoint, or fix peers.${id}`;
   return `operator ${id}'s node refused us: its chain sync may be behind, or it knows another registry; ask them to run cohort-node check`;
-}
-
-function hostMultiaddr(host: string, port: number): string {
-  const proto = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? "ip4" : host.includes(":") ? "ip6" : "dns4";
-  return `/${proto}/${host}/tcp/${port}`;
 }
