@@ -26,6 +26,11 @@ export interface StandInOptions {
   genesisDelaySeconds?: number;
   /** Spec SHARD_COMMITTEE_PERIOD (epochs before a validator may exit); small to test exits. */
   shardCommitteePeriod?: number;
+  /**
+   * With `fork: "fulu"`: the epoch Fulu starts (default 0, a Fulu genesis). A later epoch starts the chain at Electra
+   * and upgrades it there, so validator clients meet the fork boundary.
+   */
+  fuluForkEpoch?: number;
   log?: (line: string) => void;
   /** Milliseconds since the epoch; tests pass a controlled clock to step slots deterministically. */
   nowMs?: () => number;
@@ -58,6 +63,7 @@ export async function startStandInBeacon(opts: StandInOptions): Promise<StandInB
   const log = opts.log ?? (() => {});
   const config = standInChainConfig(opts.fork, slotSeconds, {
     ...(opts.shardCommitteePeriod === undefined ? {} : { SHARD_COMMITTEE_PERIOD: opts.shardCommitteePeriod }),
+    ...(opts.fork === "fulu" && opts.fuluForkEpoch !== undefined ? { FULU_FORK_EPOCH: opts.fuluForkEpoch } : {}),
   });
   const nowMs = opts.nowMs ?? Date.now;
   const genesisTime = Math.floor(nowMs() / 1000) + (opts.genesisDelaySeconds ?? 2);

@@ -1,6 +1,6 @@
 /**
  * Four DV operator nodes (validators 4..7, interop keys split 3-of-4) against the stand-in beacon chain at Electra
- * and at Fulu, which runs validators 0..3 itself: half the stake, so nothing justifies unless the DV validators'
+ * and at Fulu (from an Electra genesis, upgraded at epoch 2), which runs validators 0..3 itself: half the stake, so nothing justifies unless the DV validators'
  * attestations are included. Every DV block goes through the spec state transition with signature checks
  * (devnet-beacon/src/chain.ts importBlock). Timeline, one epoch = 8 slots:
  *   epoch 0      no builder configured: local blocks (zero fee recipient);
@@ -56,9 +56,10 @@ const untilSlot = async (b: StandInBeacon, slot: number) => {
   while (Date.now() < slotStart(b, slot)) await sleep(Math.min(200, slotStart(b, slot) - Date.now()));
 };
 
-async function startRun(fork: StandInFork): Promise<Run> {
+async function startRun(fork: StandInFork, fuluForkEpoch: number | undefined): Promise<Run> {
   const beacon = await startStandInBeacon({
     fork,
+    ...(fuluForkEpoch === undefined ? {} : { fuluForkEpoch }),
     port: 0,
     slotSeconds: SLOT_SECONDS,
     genesisValidators: 8,
@@ -152,11 +153,16 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
 
-describe.each(["electra", "fulu"] as const)("four DV nodes on the stand-in beacon at %s", (fork) => {
+// Fulu from Electra at epoch 2: the node switches at the epoch the beacon node's spec announces, and the chain
+// justifies and finalizes Fulu epochs (3 and after) with the DV validators.
+describe.each([
+  { fork: "electra", fuluForkEpoch: undefined, name: "Electra" },
+  { fork: "fulu", fuluForkEpoch: 2, name: "Fulu (Electra genesis, Fulu from epoch 2)" },
+] as const)("four DV nodes on the stand-in beacon at $name", ({ fork, fuluForkEpoch }) => {
   let run: Run;
 
   beforeAll(async () => {
-    run = await startRun(fork);
+    run = await startRun(fork, fuluForkEpoch);
   }, 60_000);
 
   afterAll(async () => {
@@ -225,6 +231,14 @@ describe.each(["electra", "fulu"] as const)("four DV nodes on the stand-in beaco
         `builder-fallback n=${fallback.length} p50 ${quantile(fallback, 0.5)} ms p99 ${quantile(fallback, 0.99)} ms`,
     );
 
+    expect(beacon.chain.config.getForkName(head.slot)).toBe(fork);
+    if (fuluForkEpoch !== undefined) {
+      // DV blocks on both sides of the boundary, each passed through its fork's state transition.
+      const boundary = fuluForkEpoch * SLOTS_PER_EPOCH;
+      expect(beacon.chain.config.getForkName(boundary - 1)).toBe("electra");
+      expect(blocks.some((b) => b.slot < boundary)).toBe(true);
+      expect(blocks.some((b) => b.slot >= boundary)).toBe(true);
+    }
     // The chain finalized with half its stake from the DV validators: their attestations were included.
     expect(head.finalizedCheckpoint.epoch).toBeGreaterThanOrEqual(FINALIZED_TARGET);
     // And directly: the state's timely-target flags. A duty whose consensus ran out of time on the shared two cores
