@@ -109,7 +109,10 @@ const configPaths = Array.from({ length: OPERATORS }, (_, op) => {
   writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
   return path;
 });
-const nodes = await forkNodes(childScript, configPaths);
+// COHORT_CPU_PROF=<dir>: V8 CPU profile of operator 1 (open in Chrome DevTools) to see where the time goes.
+const nodes = await forkNodes(childScript, configPaths, (op) =>
+  process.env.COHORT_CPU_PROF && op === 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.env.COHORT_CPU_PROF}`] : [],
+);
 for (const s of shares) for (const x of s) x.secret = "";
 nodes.connectAll();
 const cpu = () => nodes.cpu();

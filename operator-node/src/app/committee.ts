@@ -6,6 +6,7 @@
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../consensus/crypto.js";
 import { ConsensusEngine } from "../consensus/engine.js";
+import { DUTY_VIEW_TIMEOUT_MS } from "../consensus/timeouts.js";
 import type { SafetyStore } from "../consensus/types.js";
 import type { AttesterDuty } from "../duties/attester.js";
 import { type BeaconChain, slotAt } from "../duties/beacon.js";
@@ -114,8 +115,13 @@ export class Committee {
       verifier: wasmSecp256k1Verifier,
       transport: consensusCh,
       clock: () => performance.now(),
-      // Several views must fit in the 2/3 slot a duty has left; a view change costs one timeout.
+      // Several views must fit in the 2/3 slot a duty has left; a view change costs one timeout. Per duty kind the
+      // timeouts sized for 150 ms between operators (consensus/timeouts.ts), never more than a sixth of a slot, so
+      // short devnet slots keep room for view changes.
       baseTimeoutMs: Math.max(100, slotMs / 6),
+      viewTimeoutMs: Object.fromEntries(
+        Object.entries(DUTY_VIEW_TIMEOUT_MS).map(([kind, ms]) => [kind, Math.min(ms, Math.max(100, slotMs / 6))]),
+      ),
       maxValueBytes: CONSENSUS_MAX_VALUE_BYTES,
       // Early messages are kept only for slots a duty of ours can still be in: a member cannot fill memory with
       // far-future instances. Exits are keyed by validator index, not slot, and are started locally before peers'.
