@@ -33,7 +33,9 @@ describe("view timeouts per duty kind", () => {
         if (to !== dead) setImmediate(() => handlers[to]?.(self, frame));
       };
       return {
-        onFrame: (h) => void (handlers[self] = h),
+        onFrame: (h) => {
+          handlers[self] = h;
+        },
         send: (to, f) => deliver(to, f),
         broadcast: (f) => {
           for (let j = 0; j < N; j++) if (j !== self) deliver(j, f);
