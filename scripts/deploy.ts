@@ -11,57 +11,13 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Address, createPublicClient, getAddress, type Hex, http, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import type { CohortConfig, PoolConfig } from "../contracts/deploy/config.js";
-import { type BeaconClock, type Deployment, deployCohort } from "../contracts/deploy/deploy.js";
+import { type BeaconClock, deployCohort } from "../contracts/deploy/deploy.js";
+import { type DeploymentRecord, deploymentRecord } from "../contracts/deploy/record.js";
 import { build } from "../contracts/scripts/build.js";
 import { publicNetwork } from "../operator-node/src/preflight/networks.js";
 
-/** What the dapp and operators need; JSON-safe. The RPC URL is left out: it often carries an API key. */
-export interface DeploymentRecord {
-  chainId: number;
-  network: string;
-  registry: Address;
-  token: Address;
-  pool: Address;
-  miniPools: Address;
-  oracle: Address;
-  depositContract: Address;
-  deployer: Address;
-  governance: Address;
-  /** Where node configs' execution.deployBlock and event indexers start. */
-  deployBlock: number;
-  config: Record<keyof CohortConfig, string>;
-  poolConfig: Record<keyof PoolConfig, string>;
-  beaconClock: { genesisTime: string; secondsPerEpoch: string };
-  /** False: governance must still call registry.setPoolOracle(oracle). */
-  poolOracleLinked: boolean;
-}
-
 export class DeployUsageError extends Error {
   override readonly name = "DeployUsageError";
-}
-
-/** One place that turns a deployment into its JSON record (the devnet's deployment.json extends it). */
-export function deploymentRecord(d: Deployment, network: string): DeploymentRecord {
-  const strings = <T extends object>(o: T) =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)])) as Record<keyof T, string>;
-  return {
-    chainId: d.chainId,
-    network,
-    registry: d.registry,
-    token: d.token,
-    pool: d.pool,
-    miniPools: d.miniPools,
-    oracle: d.oracle,
-    depositContract: d.depositContract,
-    deployer: d.deployer,
-    governance: d.governance,
-    deployBlock: Number(d.blockNumber),
-    config: strings(d.config),
-    poolConfig: strings(d.poolConfig),
-    beaconClock: strings(d.beaconClock),
-    poolOracleLinked: d.poolOracleLinked,
-  };
 }
 
 const USAGE = `usage: npm run deploy -- --rpc-url URL --governance 0x… [--private-key-file FILE] [--out FILE]

@@ -19,10 +19,10 @@ import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { startAnvil } from "../../contracts/deploy/anvil.js";
 import type { CohortConfig } from "../../contracts/deploy/config.js";
 import { type Deployment, deployCohort } from "../../contracts/deploy/deploy.js";
+import { type DeploymentRecord, deploymentRecord } from "../../contracts/deploy/record.js";
 import { build } from "../../contracts/scripts/build.js";
 import { cohortRegistryAbi, cohortTokenAbi } from "../../sdk/src/abi/index.js";
 import { signIdentityProof } from "../../sdk/src/ownership/identity.js";
-import { type DeploymentRecord, deploymentRecord } from "../deploy.js";
 import { generateOperatorKeys, writeOperatorKeyFile } from "./operatorKeys.js";
 
 /** Anvil's default accounts come from this public test mnemonic; they are for local chains only. */
