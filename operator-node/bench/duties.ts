@@ -15,34 +15,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { SecretKey } from "@chainsafe/blst";
-import { splitSecret } from "@cohort/sdk";
 import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { forkNodes } from "../test/support/child-ipc.js";
 import type { ChildNodeConfig } from "../test/support/node-child.js";
 import { BeaconApiStandIn } from "./beacon-stand-in.js";
+import { dutyBenchArgs, hex, measureWindow, splitValidator } from "./duty-bench.js";
 
-const { values: args } = parseArgs({
-  options: {
-    validators: { type: "string", default: "1000" },
-    "slot-seconds": { type: "string", default: "4" },
-    epochs: { type: "string", default: "1" },
-  },
-});
-const V = Number(args.validators);
-const SLOT_S = Number(args["slot-seconds"]);
-const EPOCHS = Number(args.epochs);
+const { validators: V, slotSeconds: SLOT_S, epochs: EPOCHS } = dutyBenchArgs({ validators: 1000, slotSeconds: 4 });
 const N = 4;
 const THRESHOLD = 3;
 // The same child runner the restart test SIGKILLs; `cohort-node start --config` will replace it.
 const childScript = fileURLToPath(new URL("../test/support/node-child.ts", import.meta.url));
 const enc = new TextEncoder();
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const identity = (i: number) => sha256(enc.encode(`bench-duties-identity-${i}`));
-const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 
 console.log(
   `\nDuty pipeline at scale — ${V} validators, committee 3 of ${N}, ${SLOTS_PER_EPOCH}-slot epochs of ${SLOT_S} s`,
@@ -57,19 +44,10 @@ const validators: ChildNodeConfig["validators"] = [];
 const shares: ChildNodeConfig["shares"][] = [[], [], [], []];
 const publicKeys: Uint8Array[] = [];
 for (let v = 0; v < V; v++) {
-  const ikm = crypto.getRandomValues(new Uint8Array(32));
-  const sk = SecretKey.fromKeygen(ikm);
-  ikm.fill(0);
-  const secret = sk.toBytes();
-  const split = await splitSecret(secret, N);
-  secret.fill(0);
-  const publicKey = sk.toPublicKey().toBytes();
+  const { publicKey, shares: split } = await splitValidator(N);
   publicKeys.push(publicKey);
-  validators.push({ publicKey: hex(publicKey), sharePublicKeys: split.shares.map((s) => hex(s.publicKey)) });
-  for (const [k, s] of split.shares.entries()) {
-    shares[k]!.push({ validatorPublicKey: hex(publicKey), secret: hex(s.secret) });
-    s.secret.fill(0);
-  }
+  validators.push({ publicKey: hex(publicKey), sharePublicKeys: split.map((s) => s.publicKey) });
+  for (const [k, s] of split.entries()) shares[k]!.push({ validatorPublicKey: hex(publicKey), secret: s.secret });
 }
 console.log(`  setup: ${V} keys split in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
@@ -102,25 +80,11 @@ const nodes = await forkNodes(childScript, configPaths, (member) =>
 );
 for (const s of shares) for (const x of s) x.secret = "";
 nodes.connectAll();
-const cpu = () => nodes.cpu();
 
 try {
-  // Warm-up: two slots (connections, JIT, the first duties load). Then one epoch's worth of consecutive slots, in
-  // which every validator has exactly one duty, wherever the window starts.
-  const slotNow = () => Math.floor((Date.now() / 1000 - genesisTime) / SLOT_S);
-  const firstSlot = Math.max(0, slotNow()) + 2;
-  const endSlot = firstSlot + EPOCHS * SLOTS_PER_EPOCH;
-  await sleepUntil(standIn.slotStartMs(firstSlot));
-  const before = await cpu();
-  const parentBefore = process.cpuUsage();
-  await sleepUntil(standIn.slotStartMs(endSlot));
-  const after = await cpu();
-  const parentCpu = process.cpuUsage(parentBefore);
-  await sleepUntil(standIn.slotStartMs(endSlot + 3)); // the last slots' submissions arrive, late ones included
-
-  const arrivals = standIn.arrivals(firstSlot, endSlot).map((a) => a.afterSlotStartMs);
-  arrivals.sort((a, b) => a - b);
-  const q = (p: number) => arrivals[Math.min(arrivals.length - 1, Math.floor(p * arrivals.length))] ?? Number.NaN;
+  const w = await measureWindow(standIn, genesisTime, SLOT_S, EPOCHS, () => nodes.cpu());
+  const { firstSlot, endSlot, before, after, arrivals } = w;
+  const q = w.quantile;
   const expected = V * EPOCHS;
   console.log(
     `  measured slots ${firstSlot}..${endSlot - 1} (${EPOCHS} epoch${EPOCHS > 1 ? "s" : ""} of slots after a 2-slot warm-up)`,
@@ -140,7 +104,7 @@ try {
   const { distinct, allValid } = standIn.verifySubmitted();
   console.log(
     `  stand-in: ${standIn.submissions} submissions (every member submits), ${distinct} distinct signatures, ` +
-      `all verify: ${allValid}; stand-in + this process CPU ${((parentCpu.user + parentCpu.system) / 1000).toFixed(0)} ms`,
+      `all verify: ${allValid}; stand-in + this process CPU ${w.parentMs.toFixed(0)} ms`,
   );
 } finally {
   await nodes.stop();

@@ -16,33 +16,20 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { SecretKey } from "@chainsafe/blst";
-import { splitSecret } from "@cohort/sdk";
 import { privateKeyFromRaw } from "@libp2p/crypto/keys";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { forkNodes } from "../test/support/child-ipc.js";
 import { BeaconApiStandIn } from "./beacon-stand-in.js";
+import { dutyBenchArgs, hex, measureWindow, splitValidator } from "./duty-bench.js";
 import type { ScaleNodeConfig } from "./scale-node.js";
 
-const { values: args } = parseArgs({
-  options: {
-    validators: { type: "string", default: "2030" },
-    "slot-seconds": { type: "string", default: "6" },
-    epochs: { type: "string", default: "1" },
-  },
-});
-const V = Number(args.validators);
-const SLOT_S = Number(args["slot-seconds"]);
-const EPOCHS = Number(args.epochs);
+const { validators: V, slotSeconds: SLOT_S, epochs: EPOCHS } = dutyBenchArgs({ validators: 2030, slotSeconds: 6 });
 const OPERATORS = 7;
 const N = 4;
 const childScript = fileURLToPath(new URL("./scale-node.ts", import.meta.url));
 const enc = new TextEncoder();
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const identity = (i: number) => sha256(enc.encode(`bench-scale-identity-${i}`));
-const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 
 /** Every k-subset of 0..n-1, ascending. */
 function subsets(n: number, k: number): number[][] {
@@ -69,19 +56,11 @@ const shares: ScaleNodeConfig["shares"][] = Array.from({ length: OPERATORS }, ()
 const publicKeys: Uint8Array[] = [];
 for (let v = 0; v < V; v++) {
   const c = committees[v % committees.length]!;
-  const ikm = crypto.getRandomValues(new Uint8Array(32));
-  const sk = SecretKey.fromKeygen(ikm);
-  ikm.fill(0);
-  const secret = sk.toBytes();
-  const split = await splitSecret(secret, N);
-  secret.fill(0);
-  const publicKey = sk.toPublicKey().toBytes();
+  const { publicKey, shares: split } = await splitValidator(N);
   publicKeys.push(publicKey);
-  c.validators.push({ publicKey: hex(publicKey), sharePublicKeys: split.shares.map((s) => hex(s.publicKey)) });
-  for (const [k, s] of split.shares.entries()) {
-    shares[c.operators[k]!]!.push({ validatorPublicKey: hex(publicKey), secret: hex(s.secret) });
-    s.secret.fill(0);
-  }
+  c.validators.push({ publicKey: hex(publicKey), sharePublicKeys: split.map((s) => s.publicKey) });
+  for (const [k, s] of split.entries())
+    shares[c.operators[k]!]!.push({ validatorPublicKey: hex(publicKey), secret: s.secret });
 }
 console.log(`  setup: ${V} keys split in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
@@ -115,21 +94,11 @@ const nodes = await forkNodes(childScript, configPaths, (op) =>
 );
 for (const s of shares) for (const x of s) x.secret = "";
 nodes.connectAll();
-const cpu = () => nodes.cpu();
 
 try {
-  const slotNow = () => Math.floor((Date.now() / 1000 - genesisTime) / SLOT_S);
-  const firstSlot = Math.max(0, slotNow()) + 2;
-  const endSlot = firstSlot + EPOCHS * SLOTS_PER_EPOCH;
-  await sleepUntil(standIn.slotStartMs(firstSlot));
-  const before = await cpu();
-  await sleepUntil(standIn.slotStartMs(endSlot));
-  const after = await cpu();
-  await sleepUntil(standIn.slotStartMs(endSlot + 3));
-
-  const arrivals = standIn.arrivals(firstSlot, endSlot).map((a) => a.afterSlotStartMs);
-  arrivals.sort((a, b) => a - b);
-  const q = (p: number) => arrivals[Math.min(arrivals.length - 1, Math.floor(p * arrivals.length))] ?? Number.NaN;
+  const w = await measureWindow(standIn, genesisTime, SLOT_S, EPOCHS, () => nodes.cpu());
+  const { firstSlot, endSlot, before, after, arrivals } = w;
+  const q = w.quantile;
   console.log(`  measured slots ${firstSlot}..${endSlot - 1} after a 2-slot warm-up`);
   console.log(
     `  attestations at the stand-in: ${arrivals.length}/${V * EPOCHS} validator-duties; slot start → submission ` +

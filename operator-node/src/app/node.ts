@@ -296,26 +296,20 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
   };
 }
 
-/** A node that serves one committee: the shape the single-committee tests and tools use. */
-export interface OperatorNodeConfig {
+/**
+ * A node that serves one committee: the shape the single-committee tests and tools use. Everything of `NodeConfig`
+ * but who may connect (the committee's members) and how peers are named.
+ */
+export interface OperatorNodeConfig extends Omit<NodeConfig, "admit" | "peerName"> {
   /** Position of this operator in the sorted committee (share index = member + 1). */
   readonly member: number;
-  readonly identitySecret: Uint8Array;
   /** 33-byte compressed identity keys of the committee, in member order. */
   readonly committee: readonly Uint8Array[];
   readonly signer: ShareSigner;
   readonly validators: readonly CommitteeValidator[];
   readonly threshold: number;
-  readonly beaconUrl: string;
-  readonly listen: readonly string[];
   /** Known peer addresses by member index; more can be added later with `setPeerAddrs`. */
   readonly peers?: ReadonlyMap<number, readonly string[]>;
-  readonly log?: Logger;
-  readonly onEvent?: (e: NodeEvent) => void;
-  readonly api?: { readonly host?: string; readonly port?: number };
-  readonly safetyStore?: SafetyStore;
-  readonly name?: string;
-  readonly builder?: BuilderParams;
 }
 
 export interface SingleCommitteeNode {
@@ -330,21 +324,7 @@ export interface SingleCommitteeNode {
 
 export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<SingleCommitteeNode> {
   const members = new Set(cfg.committee.map((k) => Buffer.from(k).toString("hex")));
-  const node = await startNode(
-    {
-      identitySecret: cfg.identitySecret,
-      beaconUrl: cfg.beaconUrl,
-      listen: cfg.listen,
-      admit: (key) => members.has(Buffer.from(key).toString("hex")),
-      ...(cfg.log ? { log: cfg.log } : {}),
-      ...(cfg.onEvent ? { onEvent: cfg.onEvent } : {}),
-      ...(cfg.api ? { api: cfg.api } : {}),
-      ...(cfg.safetyStore ? { safetyStore: cfg.safetyStore } : {}),
-      ...(cfg.name ? { name: cfg.name } : {}),
-      ...(cfg.builder ? { builder: cfg.builder } : {}),
-    },
-    cfg.signer,
-  );
+  const node = await startNode({ ...cfg, admit: (key) => members.has(Buffer.from(key).toString("hex")) }, cfg.signer);
   const [failure] = node.plan([
     {
       label: "committee",
