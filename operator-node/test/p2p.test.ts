@@ -1,6 +1,7 @@
 import { connect, createServer, type Socket } from "node:net";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
+import { consensusCommitteeId } from "@cohort/sdk/committee/ids";
 import { generateKeyPair, privateKeyFromRaw } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
@@ -12,7 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Secp256k1Signer, wasmSecp256k1Verifier } from "../src/consensus/crypto.js";
 import { ConsensusEngine } from "../src/consensus/engine.js";
 import { COMMITTEE_ID_BYTES } from "../src/p2p/host.js";
-import { type Channel, committeeIdOf, FrameTooLargeError, P2PNode } from "../src/p2p/transport.js";
+import { type Channel, FrameTooLargeError, P2PNode } from "../src/p2p/transport.js";
 
 const enc = new TextEncoder();
 const secret = (i: number) => sha256(enc.encode(`p2p-test-key-${i}`));
@@ -140,7 +141,7 @@ describe("p2p transport over real loopback sockets", () => {
     const send = async (from: Awaited<ReturnType<typeof dialer>>, text: string) => {
       const s = await from.dialProtocol(viaRelay, "/cohort/test/2");
       const lp = lpStream(s);
-      await lp.write(Uint8Array.from([...committeeIdOf([0, 1, 2, 3].map(publicKey)), ...enc.encode(text)]));
+      await lp.write(Uint8Array.from([...consensusCommitteeId([0, 1, 2, 3].map(publicKey)), ...enc.encode(text)]));
     };
 
     const stranger = await dialer(await generateKeyPair("secp256k1"));

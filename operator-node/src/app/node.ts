@@ -7,6 +7,7 @@
  * they take effect at the next epoch boundary (at once for the first plan), so a registration elsewhere in a
  * committee never interrupts its other validators' duties.
  */
+import { consensusCommitteeId } from "@cohort/sdk/committee/ids";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import type { phase0 } from "@lodestar/types";
 import { bytesToHex } from "viem";
@@ -26,7 +27,6 @@ import { everySlot } from "../duties/slot-clock.js";
 import { ValidatorIndexBook } from "../duties/validator-indices.js";
 import { type Logger, reasonOf, silentLogger } from "../log.js";
 import { P2PHost } from "../p2p/host.js";
-import { committeeIdOf } from "../p2p/transport.js";
 import { MAX_FRAME_BYTES } from "../parsigex/codec.js";
 import type { CommitteeValidator } from "../sigagg/threshold-sigagg.js";
 import type { ShareSigner } from "../signer/share-signer.js";
@@ -206,7 +206,7 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
           continue;
         }
         const committee = new Committee(
-          { ...e, committeeId: committeeIdOf(e.members), signer, validators: e.validators },
+          { ...e, committeeId: consensusCommitteeId(e.members), signer, validators: e.validators },
           services,
         );
         running.set(label, committee);
@@ -265,7 +265,7 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
     },
     committees: () => running,
     dkgChannel(members) {
-      const id = committeeIdOf(members);
+      const id = consensusCommitteeId(members);
       const key = bytesToHex(id);
       let ch = dkgChannels.get(key);
       if (!ch) {

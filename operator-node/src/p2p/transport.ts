@@ -3,7 +3,7 @@
  * the operator host (host.ts), so there is one transport implementation; the committee id on the wire is the
  * committee's consensus id (sha256 of its identity keys).
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { consensusCommitteeId } from "@cohort/sdk/committee/ids";
 import type { Libp2p } from "libp2p";
 import { type ChannelOptions, type CommitteeChannel, NotAMemberError, P2PHost } from "./host.js";
 
@@ -22,11 +22,6 @@ export interface P2PConfig {
   readonly backoffMaxMs?: number;
 }
 
-/** The consensus committee id: sha256 over the members' identity keys in member order. */
-export function committeeIdOf(identityKeys: readonly Uint8Array[]): Uint8Array {
-  return sha256(Buffer.concat(identityKeys.map((k) => Buffer.from(k))));
-}
-
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 export class P2PNode {
@@ -39,7 +34,7 @@ export class P2PNode {
     self: number,
   ) {
     this.self = self;
-    this.committeeId = committeeIdOf(cfg.committee);
+    this.committeeId = consensusCommitteeId(cfg.committee);
   }
 
   static async create(cfg: P2PConfig): Promise<P2PNode> {
