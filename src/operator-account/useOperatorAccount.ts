@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { type Address, getAddress } from "viem";
 import { cohortRegistryAbi } from "../chain/contracts";
+import { contractEvents } from "../chain/events";
 import { useCohortClient } from "../chain/useCohortClient";
 import { registryFromBlock } from "../validators/fromBlock";
 
@@ -43,7 +44,7 @@ export function useAllowList(id: bigint) {
     queryKey: ["operator-allow-list", contracts?.registry, id.toString()],
     enabled: Boolean(contracts && client),
     queryFn: async (): Promise<Address[]> => {
-      const logs = await client!.getContractEvents({
+      const logs = await contractEvents(client!, {
         address: contracts!.registry,
         abi: cohortRegistryAbi,
         eventName: "OperatorAllowListUpdated",

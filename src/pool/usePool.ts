@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Address, Hex, PublicClient } from "viem";
+import { contractEvents } from "../chain/events";
 import { useCohortClient } from "../chain/useCohortClient";
 import { registryFromBlock } from "../validators/fromBlock";
 import { cohortMiniPoolsAbi, cohortPoolAbi, type PoolContracts, poolContracts } from "./contracts";
@@ -78,7 +79,7 @@ export function useRateHistory() {
     enabled: Boolean(client && c),
     refetchInterval: 12_000,
     queryFn: async (): Promise<RatePoint[]> => {
-      const logs = await client!.getContractEvents({
+      const logs = await contractEvents(client!, {
         address: c!.pool,
         abi: cohortPoolAbi,
         eventName: "ExchangeRateUpdated",
@@ -111,7 +112,7 @@ export function useMyWithdrawals(account: Address | undefined) {
     enabled: Boolean(client && c && account),
     refetchInterval: 6000,
     queryFn: async (): Promise<WithdrawalRequest[]> => {
-      const logs = await client!.getContractEvents({
+      const logs = await contractEvents(client!, {
         address: c!.pool,
         abi: cohortPoolAbi,
         eventName: "WithdrawalRequested",
@@ -216,10 +217,10 @@ export function useDkgEvents(id: bigint) {
     queryFn: async (): Promise<DkgEvent[]> => {
       const common = { address: c!.miniPools, abi: cohortMiniPoolsAbi, args: { id }, fromBlock: registryFromBlock() };
       const [confirmed, conflict, failed, retry] = await Promise.all([
-        client!.getContractEvents({ ...common, eventName: "DkgConfirmed" }),
-        client!.getContractEvents({ ...common, eventName: "DkgConflict" }),
-        client!.getContractEvents({ ...common, eventName: "DkgFailed" }),
-        client!.getContractEvents({ ...common, eventName: "DkgRetry" }),
+        contractEvents(client!, { ...common, eventName: "DkgConfirmed" }),
+        contractEvents(client!, { ...common, eventName: "DkgConflict" }),
+        contractEvents(client!, { ...common, eventName: "DkgFailed" }),
+        contractEvents(client!, { ...common, eventName: "DkgRetry" }),
       ]);
       const events: DkgEvent[] = [
         ...confirmed.map((l) => ({

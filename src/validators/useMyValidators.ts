@@ -3,6 +3,7 @@ import { foldValidatorEvents } from "@cohort/sdk/registry/validator-set";
 import { useQuery } from "@tanstack/react-query";
 import { type Address, type Hex, maxUint256, type PublicClient } from "viem";
 import { cohortRegistryAbi } from "../chain/contracts";
+import { contractEvents } from "../chain/events";
 import { useCohortClient } from "../chain/useCohortClient";
 import { registryFromBlock } from "./fromBlock";
 import { TOP_UP_HEADROOM_BLOCKS } from "./topUp";
@@ -59,10 +60,10 @@ async function readValidators(
     fromBlock: registryFromBlock(),
   } as const;
   const [added, removed, moved, exits] = await Promise.all([
-    client.getContractEvents({ ...common, eventName: "ValidatorAdded" }),
-    client.getContractEvents({ ...common, eventName: "ValidatorRemoved" }),
-    client.getContractEvents({ ...common, eventName: "ValidatorCommitteeChanged" }),
-    client.getContractEvents({ ...common, eventName: "ValidatorExitRequested" }),
+    contractEvents(client, { ...common, eventName: "ValidatorAdded" }),
+    contractEvents(client, { ...common, eventName: "ValidatorRemoved" }),
+    contractEvents(client, { ...common, eventName: "ValidatorCommitteeChanged" }),
+    contractEvents(client, { ...common, eventName: "ValidatorExitRequested" }),
   ]);
   const position = (l: { blockNumber: bigint | null; logIndex: number | null }) => ({
     blockNumber: l.blockNumber ?? 0n,
