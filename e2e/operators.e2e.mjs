@@ -120,10 +120,11 @@ describe("operators", { skip }, () => {
     const { page } = session;
     const feeHeader = page.getByRole("columnheader", { name: /Fee \/ block/ });
     await feeHeader.getByRole("button").click();
-    assert.equal(await feeHeader.getAttribute("aria-sort"), "ascending");
+    // The click returns before React re-renders: wait for the header's state rather than read it at once.
+    await eventually(async () => assert.equal(await feeHeader.getAttribute("aria-sort"), "ascending"));
     await eventually(async () => assert.deepEqual(await ourNamesInOrder(page), ["Alpha", "Charlie", "Delta", "Bravo"]));
     await feeHeader.getByRole("button").click();
-    assert.equal(await feeHeader.getAttribute("aria-sort"), "descending");
+    await eventually(async () => assert.equal(await feeHeader.getAttribute("aria-sort"), "descending"));
     await eventually(async () => assert.deepEqual(await ourNamesInOrder(page), ["Bravo", "Delta", "Charlie", "Alpha"]));
     await page.getByRole("columnheader", { name: /Name/ }).getByRole("button").click();
     await eventually(async () => assert.deepEqual(await ourNamesInOrder(page), ["Alpha", "Bravo", "Charlie", "Delta"]));
