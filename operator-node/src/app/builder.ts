@@ -8,7 +8,7 @@
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import type { bellatrix } from "@lodestar/types";
 import type { InstanceId } from "../consensus/types.js";
-import { type BeaconChain, slotStartMs } from "../duties/beacon.js";
+import { slotStartMs } from "../duties/beacon.js";
 import {
   BUILDER_REGISTRATION_DUTY_KIND,
   type BuilderParams,
@@ -19,23 +19,11 @@ import {
   registrationsFor,
   submitRegistrations,
 } from "../duties/builder.js";
-import type { Logger } from "../log.js";
 import { PartialKind } from "../parsigex/codec.js";
-import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
-import type { ShareSigner } from "../signer/share-signer.js";
-import type { Consensus, ParSigEx, PartialSignature } from "../workflow.js";
-import type { CombinedSignatures } from "./combined.js";
+import type { PartialSignature } from "../workflow.js";
+import type { SigningDeps } from "./combined.js";
 
-export interface BuilderDeps {
-  readonly chain: BeaconChain;
-  readonly committeeId: Uint8Array;
-  readonly shareIndex: number;
-  readonly consensus: Consensus;
-  readonly signer: ShareSigner;
-  readonly parsigex: ParSigEx;
-  readonly sigagg: ThresholdSigAgg;
-  readonly combined: CombinedSignatures;
-  readonly log: Logger;
+export interface BuilderDeps extends SigningDeps {
   /** The committee's builder settings now; undefined: no builder, every block local. */
   readonly params: () => BuilderParams | undefined;
   /** The committee's validators that are on the beacon chain (relays refuse unknown keys). */

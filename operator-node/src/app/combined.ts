@@ -2,8 +2,24 @@
  * Turns SigAgg's combined signatures into awaitable results, so a workflow can write "sign, share, await the
  * validator signature" as one step (a RANDAO reveal must exist before the block can be asked for).
  */
+import type { BeaconChain } from "../duties/beacon.js";
+import type { Logger } from "../log.js";
 import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
-import type { Duty } from "../workflow.js";
+import type { ShareSigner } from "../signer/share-signer.js";
+import type { Consensus, Duty, ParSigEx } from "../workflow.js";
+
+/** What every threshold-signing workflow of one committee (exit, proposer, sync committee, builder) is given. */
+export interface SigningDeps {
+  readonly chain: BeaconChain;
+  readonly committeeId: Uint8Array;
+  readonly shareIndex: number;
+  readonly consensus: Consensus;
+  readonly signer: ShareSigner;
+  readonly parsigex: ParSigEx;
+  readonly sigagg: ThresholdSigAgg;
+  readonly combined: CombinedSignatures;
+  readonly log: Logger;
+}
 
 export class CombineTimeoutError extends Error {
   override readonly name = "CombineTimeoutError";

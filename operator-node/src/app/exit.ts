@@ -7,7 +7,7 @@
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import type { phase0 } from "@lodestar/types";
 import { DutyKind, type InstanceId } from "../consensus/types.js";
-import { type BeaconChain, slotAt, slotStartMs } from "../duties/beacon.js";
+import { slotAt, slotStartMs } from "../duties/beacon.js";
 import {
   decodeExit,
   encodeExit,
@@ -16,31 +16,19 @@ import {
   voluntaryExitSigningRoot,
 } from "../duties/exit.js";
 import { alreadyKnownIsFine } from "../duties/http.js";
-import type { Logger } from "../log.js";
 import { PartialKind } from "../parsigex/codec.js";
-import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
-import type { ShareSigner } from "../signer/share-signer.js";
-import type { Consensus, ParSigEx, PartialSignature } from "../workflow.js";
+import type { PartialSignature } from "../workflow.js";
 import type { NodeEvent } from "./attester.js";
-import type { CombinedSignatures } from "./combined.js";
+import type { SigningDeps } from "./combined.js";
 import { missReasonOf, reportMissed } from "./missed.js";
 
 export class UnknownValidatorError extends Error {
   override readonly name = "UnknownValidatorError";
 }
 
-export interface ExitDeps {
-  readonly chain: BeaconChain;
-  readonly committeeId: Uint8Array;
-  readonly shareIndex: number;
+export interface ExitDeps extends SigningDeps {
   /** The beacon-chain index of a committee validator, or undefined while its deposit is pending. */
   readonly indexOf: (validatorPubkey: Uint8Array) => Promise<number | undefined>;
-  readonly consensus: Consensus;
-  readonly signer: ShareSigner;
-  readonly parsigex: ParSigEx;
-  readonly sigagg: ThresholdSigAgg;
-  readonly combined: CombinedSignatures;
-  readonly log: Logger;
   readonly onEvent: (e: NodeEvent) => void;
 }
 

@@ -5,7 +5,6 @@
  */
 import type { BeaconBlock, BlindedBeaconBlock } from "@lodestar/types";
 import { DutyKind, type InstanceId } from "../consensus/types.js";
-import type { BeaconChain } from "../duties/beacon.js";
 import { slotStartMs } from "../duties/beacon.js";
 import type { BlockContentsExchange } from "../duties/block-contents.js";
 import { alreadyKnownIsFine } from "../duties/http.js";
@@ -28,27 +27,15 @@ import {
   signedBlock,
   usesBlockContents,
 } from "../duties/proposer.js";
-import type { Logger } from "../log.js";
 import { PartialKind } from "../parsigex/codec.js";
-import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
-import type { ShareSigner } from "../signer/share-signer.js";
 import { SlashableSigningError } from "../signer/slashing-protection.js";
-import type { Consensus, Deadline, Duty, ParSigEx, PartialSignature } from "../workflow.js";
+import type { Deadline, Duty, PartialSignature } from "../workflow.js";
 import type { NodeEvent } from "./attester.js";
-import type { CombinedSignatures } from "./combined.js";
+import type { SigningDeps } from "./combined.js";
 import { type MissReason, missReasonOf, reportMissed } from "./missed.js";
 
-export interface ProposerDeps {
-  readonly chain: BeaconChain;
-  readonly committeeId: Uint8Array;
-  readonly shareIndex: number;
+export interface ProposerDeps extends SigningDeps {
   readonly dutyAt: (slot: number) => ProposerDuty | undefined;
-  readonly consensus: Consensus;
-  readonly signer: ShareSigner;
-  readonly parsigex: ParSigEx;
-  readonly sigagg: ThresholdSigAgg;
-  readonly combined: CombinedSignatures;
-  readonly log: Logger;
   readonly onEvent: (e: NodeEvent) => void;
   /** 32 bytes written into every block this committee proposes. */
   readonly graffiti?: Uint8Array;

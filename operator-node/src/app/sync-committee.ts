@@ -9,7 +9,7 @@ import { ListCompositeType } from "@chainsafe/ssz";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { type altair, ssz } from "@lodestar/types";
 import { DutyKind, type InstanceId } from "../consensus/types.js";
-import { type BeaconChain, slotStartMs } from "../duties/beacon.js";
+import { slotStartMs } from "../duties/beacon.js";
 import { alreadyKnownIsFine } from "../duties/http.js";
 import {
   contributionAndProof,
@@ -28,26 +28,14 @@ import {
   syncMessageSigningRoot,
   syncSelectionProofSigningRoot,
 } from "../duties/sync-committee.js";
-import type { Logger } from "../log.js";
 import { PartialKind } from "../parsigex/codec.js";
-import type { ThresholdSigAgg } from "../sigagg/threshold-sigagg.js";
-import type { ShareSigner } from "../signer/share-signer.js";
-import type { Consensus, Deadline, ParSigEx, PartialSignature } from "../workflow.js";
-import type { CombinedSignatures } from "./combined.js";
+import type { Deadline, PartialSignature } from "../workflow.js";
+import type { SigningDeps } from "./combined.js";
 import { type MissedDuty, type MissedKind, missReasonOf, reportMissed } from "./missed.js";
 
-export interface SyncCommitteeDeps {
-  readonly chain: BeaconChain;
-  readonly committeeId: Uint8Array;
-  readonly shareIndex: number;
+export interface SyncCommitteeDeps extends SigningDeps {
   /** Our validators' indices now (read per sync period). */
   readonly indices: () => readonly number[];
-  readonly consensus: Consensus;
-  readonly signer: ShareSigner;
-  readonly parsigex: ParSigEx;
-  readonly sigagg: ThresholdSigAgg;
-  readonly combined: CombinedSignatures;
-  readonly log: Logger;
   /** Where missed duties are reported (metrics); they are logged either way. */
   readonly onEvent?: (e: MissedDuty) => void;
 }
