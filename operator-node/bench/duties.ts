@@ -74,10 +74,8 @@ const configPaths = Array.from({ length: N }, (_, member) => {
   writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
   return path;
 });
-// COHORT_CPU_PROF=<dir>: V8 CPU profile of node 0 (open in Chrome DevTools) to see where the time goes.
-const nodes = await forkNodes(childScript, configPaths, (member) =>
-  process.env.COHORT_CPU_PROF && member === 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.env.COHORT_CPU_PROF}`] : [],
-);
+// COHORT_CPU_PROF=<dir> profiles the first node process (child-ipc.ts).
+const nodes = await forkNodes(childScript, configPaths);
 for (const s of shares) for (const x of s) x.secret = "";
 nodes.connectAll();
 

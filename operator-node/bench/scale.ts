@@ -88,10 +88,8 @@ const configPaths = Array.from({ length: OPERATORS }, (_, op) => {
   writeFileSync(path, JSON.stringify(cfg), { mode: 0o600 });
   return path;
 });
-// COHORT_CPU_PROF=<dir>: V8 CPU profile of operator 1 (open in Chrome DevTools) to see where the time goes.
-const nodes = await forkNodes(childScript, configPaths, (op) =>
-  process.env.COHORT_CPU_PROF && op === 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.env.COHORT_CPU_PROF}`] : [],
-);
+// COHORT_CPU_PROF=<dir> profiles the first node process (child-ipc.ts).
+const nodes = await forkNodes(childScript, configPaths);
 for (const s of shares) for (const x of s) x.secret = "";
 nodes.connectAll();
 
