@@ -86,6 +86,7 @@ export async function buildKeyshares(params: BuildKeysharesParams): Promise<Vali
     sharePublicKeys: sharePublicKeys.map((k) => bytesToHex(k)),
     encryptedShares: encryptedShares.map((e, i) => ({
       operatorId: Number(operatorIds[i]),
+      encryptionKey: bytesToHex(operators[i]!.encryptionKey),
       enc: bytesToHex(e.enc),
       ciphertext: bytesToHex(e.ciphertext),
     })),

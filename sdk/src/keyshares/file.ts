@@ -2,7 +2,7 @@ import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from "../bls/constants.js";
 import { parseHex } from "../bytes.js";
 import { isCommitteeSize, thresholdOf } from "../committee/size.js";
-import { ENC_LENGTH, SHARE_CIPHERTEXT_LENGTH } from "../encryption/hpke.js";
+import { ENC_LENGTH, ENCRYPTION_KEY_LENGTH, SHARE_CIPHERTEXT_LENGTH } from "../encryption/hpke.js";
 import { CohortError } from "../errors.js";
 
 export const KEYSHARES_FILE_VERSION = "cohort-keyshares/1";
@@ -18,7 +18,11 @@ export interface ValidatorKeyshares {
   threshold: number;
   commitments: Hex[];
   sharePublicKeys: Hex[];
-  encryptedShares: { operatorId: number; enc: Hex; ciphertext: Hex }[];
+  /**
+   * `encryptionKey` is the operator X25519 key the share was encrypted to. HPKE cannot show it from the ciphertext, so
+   * the file records it for a staker to compare with the registry before paying; files from before it lack it.
+   */
+  encryptedShares: { operatorId: number; encryptionKey?: Hex; enc: Hex; ciphertext: Hex }[];
   ownershipSignature: Hex;
   payload: Hex;
 }
@@ -94,6 +98,9 @@ function parseValidator(value: unknown, path: string): ValidatorKeyshares {
       throw new KeysharesFileError(`${p}.operatorId`, "does not follow operatorIds' order");
     return {
       operatorId,
+      ...(e["encryptionKey"] === undefined
+        ? {}
+        : { encryptionKey: asHex(e["encryptionKey"], `${p}.encryptionKey`, ENCRYPTION_KEY_LENGTH) }),
       enc: asHex(e["enc"], `${p}.enc`, ENC_LENGTH),
       ciphertext: asHex(e["ciphertext"], `${p}.ciphertext`, SHARE_CIPHERTEXT_LENGTH),
     };
