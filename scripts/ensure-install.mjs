@@ -12,9 +12,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 for (const dir of [root, join(root, "beacon")]) {
   const stamp = join(dir, "node_modules", ".cohort-lock-sha256");
-  const lockHash = createHash("sha256")
-    .update(readFileSync(join(dir, "package-lock.json")))
-    .digest("hex");
+  // beacon/'s postinstall patches Lodestar (patch-engine-mock.mjs): a changed patch must reinstall too.
+  const hash = createHash("sha256").update(readFileSync(join(dir, "package-lock.json")));
+  if (dir !== root) hash.update(readFileSync(join(dir, "patch-engine-mock.mjs")));
+  const lockHash = hash.digest("hex");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockHash) continue;
   console.error(
     `cohort: installing ${dir === root ? "dependencies" : "the Lodestar beacon node"} (npm ci in ${dir}) …`,

@@ -1,7 +1,13 @@
 /**
- * Starts a real Lodestar (1.5.1, phase0) dev chain from the project's `beacon/` folder: minimal preset, the first
+ * Starts a real Lodestar (1.5.1) dev chain from the project's `beacon/` folder: minimal preset, Altair, Bellatrix and
+ * Capella from genesis (sync committees, execution payloads with fee recipients, withdrawals), the first
  * `startValidators` genesis validators driven by Lodestar itself, the rest left to Cohort's distributed validators
  * (their keys are the interop keys `interopSecretKey(i)`).
+ *
+ * Execution payloads come from Lodestar's built-in execution engine mock (`--execution.engineMock`): no execution
+ * client installs here (../shared/TOOLCHAIN.md). The mock needs the patch beacon/patch-engine-mock.mjs applies at
+ * install. It builds empty payloads that pay the fee recipient the proposer asked for, which is what the fee-recipient
+ * rules need; it is the only stand-in in this chain, everything else is Lodestar's real beacon node.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync } from "node:fs";
@@ -35,6 +41,16 @@ export interface Beacon {
   onExit(listener: (cause: string) => void): () => void;
   stop(): Promise<void>;
 }
+
+const CAPELLA_FROM_GENESIS = [
+  "--params.ALTAIR_FORK_EPOCH",
+  "0",
+  "--params.BELLATRIX_FORK_EPOCH",
+  "0",
+  "--params.CAPELLA_FORK_EPOCH",
+  "0",
+  "--execution.engineMock",
+];
 
 export function lodestarBinary(): string {
   const bin = join(BEACON_DIR, "node_modules", ".bin", "lodestar");
@@ -72,6 +88,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       join(dataDir, "chain"),
       "--params.SECONDS_PER_SLOT",
       String(options.secondsPerSlot ?? 2),
+      ...CAPELLA_FROM_GENESIS,
       "--discv5=false",
       "--port",
       String(p2pPort),
