@@ -117,7 +117,7 @@ describe("sync aggregation selection and contribution checks", () => {
   it("accepts a contribution over the decided root with our bit set; refuses another root, slot or a missing bit", () => {
     const position = SUBCOMMITTEE_SIZE + 2; // subcommittee 1, bit 2
     const duty = { validatorIndex: 9, pubkey: new Uint8Array(48), validatorSyncCommitteeIndices: [position] };
-    const expected = { slot: SLOT, beaconBlockRoot: BLOCK_ROOT, duty, subcommitteeIndex: 1 };
+    const expected = { slot: SLOT, beaconBlockRoot: BLOCK_ROOT, duty, subcommitteeIndex: 1, published: true };
     const good = { ...sampleContribution(SLOT, 1, [2, 5]), aggregatorIndex: 9, selectionProof: selectionProof(9, 1) };
     expect(isAcceptableContribution(good, expected)).toBe(true);
     expect(isAcceptableContribution({ ...good, aggregatorIndex: 10 }, expected)).toBe(false);
@@ -128,6 +128,10 @@ describe("sync aggregation selection and contribution checks", () => {
     expect(isAcceptableContribution({ ...good, contribution: otherRoot }, expected)).toBe(false);
     const missingOurBit = sampleContribution(SLOT, 1, [5]);
     expect(isAcceptableContribution({ ...good, contribution: missingOurBit.contribution }, expected)).toBe(false);
+    // Our message was not published (its signing failed): no honest node has our bit, so it is not demanded.
+    const unpublished = { ...expected, published: false };
+    expect(isAcceptableContribution({ ...good, contribution: missingOurBit.contribution }, unpublished)).toBe(true);
+    expect(isAcceptableContribution({ ...good, contribution: otherRoot }, unpublished)).toBe(false);
   });
 
   it("under mainnet's modulo 8, refuses a contribution whose validator's real selection proof does not select it", () => {
@@ -156,7 +160,10 @@ describe("sync aggregation selection and contribution checks", () => {
         selectionProof: selectionProof(validatorIndex, 1),
       };
       const duty = { validatorIndex, pubkey: new Uint8Array(48), validatorSyncCommitteeIndices: [position] };
-      return { cap, expected: { slot: SLOT, beaconBlockRoot: BLOCK_ROOT, duty, subcommitteeIndex: 1 } };
+      return {
+        cap,
+        expected: { slot: SLOT, beaconBlockRoot: BLOCK_ROOT, duty, subcommitteeIndex: 1, published: true },
+      };
     };
     const selected = contributionBy(aggregator);
     expect(isAcceptableContribution(selected.cap, selected.expected, MAINNET_SUBCOMMITTEE)).toBe(true);

@@ -75,7 +75,10 @@ export class SyncCommitteeWorkflow {
       dutyKind: DutyKind.syncCommittee,
       slot: BigInt(slot),
     };
-    const decision = await this.d.consensus.propose(instance, own, deadline, (v) => equal(v, own));
+    // Any block root is acceptable: the head moves during the slot, so members that read it a few milliseconds apart
+    // disagree whenever a block lands in between, and a strict equality then costs the slot's message. A faulty
+    // leader can at worst make the committee sign a root that earns nothing: sync messages are not slashable.
+    const decision = await this.d.consensus.propose(instance, own, deadline, (v) => v.length === 32);
     const blockRoot = decision.value;
     const endOfSlot = slotStartMs(chain, slot + 1);
 
@@ -92,21 +95,32 @@ export class SyncCommitteeWorkflow {
     });
     if (messages.length > 0) await alreadyKnownIsFine(submitSyncCommitteeMessages(chain, messages));
     for (const d of duties) settled.add(d.validatorIndex);
+    const published = new Set(messages.map((m) => m.validatorIndex));
 
     await new Promise((r) =>
       setTimeout(r, Math.max(0, slotStartMs(chain, slot) + (2 * chain.secondsPerSlot * 1000) / 3 - Date.now())),
     );
-    await this.contribute(slot, duties, blockRoot, deadline);
+    await this.contribute(slot, duties, blockRoot, published, deadline);
   }
 
   /**
    * Selection proofs, then consensus on the aggregators' contributions. SigAgg keys partials by (kind, slot,
    * validator), so a validator serving several subcommittees aggregates for its first one only.
    */
-  private async contribute(slot: number, duties: SyncDuty[], blockRoot: Uint8Array, deadline: Deadline): Promise<void> {
+  private async contribute(
+    slot: number,
+    duties: SyncDuty[],
+    blockRoot: Uint8Array,
+    published: ReadonlySet<number>,
+    deadline: Deadline,
+  ): Promise<void> {
     const { chain } = this.d;
     const endOfSlot = slotStartMs(chain, slot + 1);
-    const candidates = duties.map((duty) => ({ duty, subcommitteeIndex: subcommitteesOf(duty)[0]! }));
+    const candidates = duties.map((duty) => ({
+      duty,
+      subcommitteeIndex: subcommitteesOf(duty)[0]!,
+      published: published.has(duty.validatorIndex),
+    }));
     const proofs = await Promise.allSettled(
       candidates.map((c) =>
         this.thresholdSign(
@@ -149,7 +163,7 @@ export class SyncCommitteeWorkflow {
     aggregators: SyncDuty[],
     own: altair.ContributionAndProof[],
     blockRoot: Uint8Array,
-    candidates: { duty: SyncDuty; subcommitteeIndex: number }[],
+    candidates: { duty: SyncDuty; subcommitteeIndex: number; published: boolean }[],
     deadline: Deadline,
   ): Promise<void> {
     const { chain } = this.d;
@@ -205,7 +219,7 @@ export class SyncCommitteeWorkflow {
     value: Uint8Array,
     slot: number,
     beaconBlockRoot: Uint8Array,
-    candidates: { duty: SyncDuty; subcommitteeIndex: number }[],
+    candidates: { duty: SyncDuty; subcommitteeIndex: number; published: boolean }[],
   ): boolean {
     let list: altair.ContributionAndProof[];
     try {
@@ -267,5 +281,3 @@ export class SyncCommitteeWorkflow {
     return p;
   }
 }
-
-const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));

@@ -97,12 +97,21 @@ export function contributionAndProof(
 
 /**
  * Validity of a proposed contribution-and-proof: for our aggregator at this slot and subcommittee, over the block
- * root the committee decided, with its own validator's bits set where it signed. The selection proof's signature is
- * checked by the caller (it needs the validator key).
+ * root the committee decided, with its own validator's bits set when the committee published its message (a leader
+ * may not drop our own signature from our aggregate; when our message failed, no honest beacon node has it, and
+ * demanding the bit would only fail the contribution of everyone else's messages too). The selection proof's
+ * signature is checked by the caller (it needs the validator key).
  */
 export function isAcceptableContribution(
   cap: altair.ContributionAndProof,
-  expected: { slot: number; beaconBlockRoot: Uint8Array; duty: SyncDuty; subcommitteeIndex: number },
+  expected: {
+    slot: number;
+    beaconBlockRoot: Uint8Array;
+    duty: SyncDuty;
+    subcommitteeIndex: number;
+    /** Whether our own sync committee message for this slot was published. */
+    published: boolean;
+  },
   subcommitteeSize = SUBCOMMITTEE_SIZE,
 ): boolean {
   const c = cap.contribution;
@@ -114,6 +123,7 @@ export function isAcceptableContribution(
   }
   if (c.slot !== expected.slot || c.subcommitteeIndex !== expected.subcommitteeIndex) return false;
   if (!Buffer.from(c.beaconBlockRoot).equals(Buffer.from(expected.beaconBlockRoot))) return false;
+  if (!expected.published) return true;
   return expected.duty.validatorSyncCommitteeIndices
     .filter((i) => Math.floor(i / subcommitteeSize) === expected.subcommitteeIndex)
     .every((i) => c.aggregationBits.get(i % subcommitteeSize));
