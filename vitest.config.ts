@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     projects: [
       "sdk",
+      "vitest.dapp.config.ts",
       "contracts",
       "operator-node",
       "operator-node/vitest.beacon.config.ts",

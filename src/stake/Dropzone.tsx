@@ -1,7 +1,7 @@
 import { type DragEvent, useState } from "react";
 
 /**
- * Drop one or many keystore files, or click to browse. The zone is the file input's <label>, so a click opens the
+ * Drop one or many keystore files (or a keyshares file), or click to browse. The zone is the file input's <label>, so a click opens the
  * file chooser; the input itself stays focusable (visually hidden, not display:none) for keyboard users.
  */
 export function Dropzone({ onFiles }: { onFiles: (files: File[]) => void }) {
@@ -27,9 +27,10 @@ export function Dropzone({ onFiles }: { onFiles: (files: File[]) => void }) {
         over ? "border-teal-600 bg-teal-50" : "border-slate-300 bg-white hover:border-slate-400"
       }`}
     >
-      <span className="block font-medium text-slate-800">Drop your keystore files here</span>
+      <span className="block font-medium text-slate-800">Drop your keystore files or a keyshares file here</span>
       <span className="mt-1 block text-sm text-slate-500">
-        The <code>keystore-m_….json</code> files from the staking deposit CLI, one or many.
+        The <code>keystore-m_….json</code> files from the staking deposit CLI, one or many; or the keyshares file{" "}
+        <code>cohort-keys split</code> wrote.
       </span>
       <span className="mt-4 inline-block rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-800">
         Browse files…
@@ -39,7 +40,7 @@ export function Dropzone({ onFiles }: { onFiles: (files: File[]) => void }) {
         type="file"
         accept=".json,application/json"
         multiple
-        aria-label="Choose keystore files"
+        aria-label="Choose keystore or keyshares files"
         className="sr-only"
         onChange={(e) => {
           const files = Array.from(e.target.files ?? []);

@@ -4,12 +4,12 @@ import { useState } from "react";
 import { useAccount } from "wagmi";
 import { cohortContracts } from "../chain/contracts";
 import { NoDeployment } from "../chain/NoDeployment";
-import { formatToken } from "../operators/format";
 import { useFeeToken, useOperators } from "../operators/useOperators";
 import { Notice } from "../ui/Notice";
 import { CommitteePicker } from "./CommitteePicker";
+import { RegistrationProgress } from "./RegistrationProgress";
 import type { KeystoreFile } from "./useKeystoreFiles";
-import { type RegisterPhase, useRegisterValidators } from "./useRegisterValidators";
+import { type BuildPhase, useRegisterValidators } from "./useRegisterValidators";
 import { VerifiedChecks } from "./VerifiedChecks";
 
 type Props = {
@@ -27,25 +27,12 @@ function downloadJson(name: string, data: unknown) {
   URL.revokeObjectURL(url);
 }
 
-function PhaseLine({ phase, symbol, decimals }: { phase: RegisterPhase; symbol: string; decimals: number }) {
+function BuildLine({ phase }: { phase: BuildPhase }) {
   switch (phase.step) {
     case "building":
       return (
         <p className="text-sm text-slate-600" aria-live="polite">
           Splitting and encrypting keys in the workers… {phase.done} of {phase.total}
-        </p>
-      );
-    case "approving":
-      return (
-        <p className="text-sm text-slate-600" aria-live="polite">
-          Confirm in your wallet: allow the registry to take {formatToken(phase.amount, decimals)} {symbol} of
-          collateral.
-        </p>
-      );
-    case "registering":
-      return (
-        <p className="text-sm text-slate-600" aria-live="polite">
-          Confirm the registration in your wallet, then wait for the block…
         </p>
       );
     case "error":
@@ -65,17 +52,20 @@ export function RegisterStep({ files, build, onRegistered }: Props) {
   const token = useFeeToken();
   const [size, setSize] = useState(4);
   const [selected, setSelected] = useState<bigint[]>([]);
-  const { phase, register } = useRegisterValidators(build, onRegistered);
+  const { phase, engine, register } = useRegisterValidators(build, onRegistered);
   const ready = files.filter((f) => f.status === "decrypted");
+  const progress = engine.progress;
 
   if (!cohortContracts()) return <NoDeployment />;
-  if (phase.step === "done") {
+  if (phase.step === "built" && progress.step === "done") {
+    const n = phase.keyshares.length;
     return (
-      <Notice title={`Registered ${phase.keyshares.length} validator${phase.keyshares.length === 1 ? "" : "s"}`}>
+      <Notice title={`Registered ${n} validator${n === 1 ? "" : "s"}`}>
         <VerifiedChecks keyshares={phase.keyshares} />
         <p data-testid="registered-tx" className="mt-3">
-          Transaction <code className="break-all">{phase.txHash}</code> is in a block. The encrypted shares are on-chain
-          for the committee's operators to pick up; the decrypted keys were discarded from this page.
+          {progress.transactions === 1 ? "The transaction is" : `All ${progress.transactions} transactions are`} in a
+          block. The encrypted shares are on-chain for the committee's operators to pick up; the decrypted keys were
+          discarded from this page.
         </p>
         <button
           type="button"
@@ -92,7 +82,12 @@ export function RegisterStep({ files, build, onRegistered }: Props) {
     return <Notice tone="error">Could not read operators: {operators.error.message.split("\n")[0]}</Notice>;
   }
   const committee = operators.data.filter((o) => selected.includes(o.id));
-  const busy = phase.step === "building" || phase.step === "approving" || phase.step === "registering";
+  const busy =
+    phase.step === "building" ||
+    progress.step === "checking" ||
+    progress.step === "approving" ||
+    progress.step === "registering";
+  const submit = () => void register(ready, committee);
   return (
     <div className="space-y-4">
       <CommitteePicker
@@ -111,14 +106,16 @@ export function RegisterStep({ files, build, onRegistered }: Props) {
         <button
           type="button"
           disabled={busy || committee.length !== size || ready.length === 0}
-          onClick={() => register(ready, committee)}
+          onClick={submit}
           className="rounded-md bg-teal-700 px-4 py-2 text-sm font-semibold text-white hover:bg-teal-800 disabled:opacity-40"
         >
           Register {ready.length} validator{ready.length === 1 ? "" : "s"}
         </button>
       )}
-      <PhaseLine phase={phase} symbol={token.data?.symbol ?? ""} decimals={token.data?.decimals ?? 18} />
-      {(phase.step === "approving" || phase.step === "registering") && <VerifiedChecks keyshares={phase.keyshares} />}
+      <BuildLine phase={phase} />
+      {/* Resuming rebuilds only the keystores not yet registered, at the nonce the registry then expects. */}
+      <RegistrationProgress engine={engine} onResume={submit} />
+      {phase.step === "built" && progress.step !== "stopped" && <VerifiedChecks keyshares={phase.keyshares} />}
     </div>
   );
 }

@@ -1,19 +1,32 @@
 import { type FormEvent, useState } from "react";
 import { PageHeader } from "../ui/PageHeader";
 import { Dropzone } from "./Dropzone";
+import { KeysharesImport } from "./KeysharesImport";
 import { KeystoreRow } from "./KeystoreRow";
 import { RegisterStep } from "./RegisterStep";
+import { isKeysharesFile, useKeysharesImport } from "./useKeysharesImport";
 import { useKeystoreFiles } from "./useKeystoreFiles";
 import { useNow } from "./useNow";
 
 export default function StakePage() {
-  const { files, poolSize, addFiles, decryptAll, retry, remove, buildKeyshares, markRegistered } = useKeystoreFiles();
+  const { files, poolSize, addFiles, decryptAll, retry, remove, buildKeyshares, markRegistered, verifyKeyshares } =
+    useKeystoreFiles();
+  const keyshares = useKeysharesImport(verifyKeyshares);
   const [password, setPassword] = useState("");
   const now = useNow(files.some((f) => f.status === "decrypting"));
 
   const pending = files.filter((f) => f.status === "ready").length;
   const busy = files.some((f) => f.status === "decrypting" || f.status === "queued" || f.status === "inspecting");
   const decrypted = files.filter((f) => f.status === "decrypted").length;
+
+  // A keyshares file (already split, e.g. by `cohort-keys split`) goes to the import; everything else is a keystore.
+  const onFiles = async (list: File[]) => {
+    const isKeyshares = await Promise.all(list.map(isKeysharesFile));
+    const keysharesFile = list.find((_, i) => isKeyshares[i]);
+    if (keysharesFile) void keyshares.load(keysharesFile);
+    const keystores = list.filter((_, i) => !isKeyshares[i]);
+    if (keystores.length > 0) addFiles(keystores);
+  };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -24,13 +37,23 @@ export default function StakePage() {
     <>
       <PageHeader
         title="Stake with a keystore"
-        intro="Split your validator key among a committee of operators. Keystores are decrypted and split in this browser, in background workers; only encrypted shares leave it."
+        intro="Split your validator key among a committee of operators. Keystores are decrypted and split in this browser, in background workers; only encrypted shares leave it. Already split with cohort-keys? Drop its keyshares file."
       />
       <ol className="space-y-6">
         <li>
-          <h2 className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">1. Add keystores</h2>
-          <Dropzone onFiles={addFiles} />
+          <h2 className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+            1. Add keystores or a keyshares file
+          </h2>
+          <Dropzone onFiles={(list) => void onFiles(list)} />
         </li>
+        {keyshares.imported && (
+          <li>
+            <h2 className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+              Register the keyshares file's validators
+            </h2>
+            <KeysharesImport key={keyshares.imported.id} keyshares={keyshares} />
+          </li>
+        )}
         {files.length > 0 && (
           <li>
             <h2 className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">2. Decrypt</h2>

@@ -91,6 +91,10 @@ async function handle(req: WorkerRequest): Promise<void> {
       post({ type: "built", jobId: req.jobId, keyshares });
       return;
     }
+    case "verify":
+      await verifyValidatorKeyshares(req.keyshares);
+      post({ type: "verified", jobId: req.jobId });
+      return;
     case "forget":
       forget(req.fileId);
       post({ type: "forgotten", jobId: req.jobId });

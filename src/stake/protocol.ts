@@ -21,7 +21,9 @@ export type WorkerRequest =
       nonce: string;
       chainId: string;
       registry: string;
-    };
+    }
+  /** A keyshares file's entry: the checks an operator's node runs on the payload, before the staker pays. */
+  | { type: "verify"; jobId: number; keyshares: import("@cohort/sdk/keyshares/file").ValidatorKeyshares };
 
 export type WorkerResponse =
   | { type: "inspected"; jobId: number; kdf: KdfInfo; pubkey: string; path: string }
@@ -30,4 +32,5 @@ export type WorkerResponse =
   | { type: "forgotten"; jobId: number }
   /** Public output only: encrypted shares, commitments, proof and payload (sdk ValidatorKeyshares). */
   | { type: "built"; jobId: number; keyshares: import("@cohort/sdk/keyshares/file").ValidatorKeyshares }
+  | { type: "verified"; jobId: number }
   | { type: "error"; jobId: number; code: string; message: string };

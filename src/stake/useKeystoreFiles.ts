@@ -1,3 +1,4 @@
+import type { ValidatorKeyshares } from "@cohort/sdk/keyshares/file";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { expectedMs, recordMeasured } from "./kdfEstimate";
 import type { KdfInfo, WorkerRequest } from "./protocol";
@@ -159,11 +160,20 @@ export function useKeystoreFiles() {
     [],
   );
 
+  /** Verifies a keyshares file entry in a worker (BLS pairings); resolves to null, or what is wrong with it. */
+  const verifyKeyshares = useCallback(async (keyshares: ValidatorKeyshares): Promise<string | null> => {
+    const pool = poolRef.current;
+    if (!pool) throw new Error("the page is closing");
+    const res = await pool.run({ type: "verify", keyshares });
+    if (res.type === "verified") return null;
+    return res.type === "error" ? res.message : `unexpected worker answer ${res.type}`;
+  }, []);
+
   /** Drop the decrypted secrets of these files (after registration) and mark them as registered. */
   const markRegistered = useCallback((ids: string[]) => {
     for (const id of ids) void poolRef.current?.run({ type: "forget", fileId: id });
     setFiles((fs) => fs.map((f) => (ids.includes(f.id) ? { ...f, status: "registered" } : f)));
   }, []);
 
-  return { files, poolSize, addFiles, decryptAll, retry, remove, buildKeyshares, markRegistered };
+  return { files, poolSize, addFiles, decryptAll, retry, remove, buildKeyshares, markRegistered, verifyKeyshares };
 }

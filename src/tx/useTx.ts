@@ -36,6 +36,15 @@ const TOKEN_ERRORS = cohortTokenAbi.filter((item) => item.type === "error") as A
 type SimulateParams = Parameters<typeof simulateContract>[1];
 
 /**
+ * The gas limit sent for an estimate: a quarter more. Node-side estimates can land exactly on the limit, and calls that
+ * settle fee indices (several SSTOREs with refunds) then fail with out-of-gas at inclusion (seen on anvil as
+ * ReentrancySentryOOG). Wallets may still raise it. Batched flows size their batches with it.
+ */
+export function withGasHeadroom(estimate: bigint): bigint {
+  return (estimate * 5n) / 4n;
+}
+
+/**
  * Runs one or more contract calls in order: simulate (so a revert is explained before the wallet asks anything),
  * send, wait for the receipt. Failures become a sentence saying what to do; the caller's form state is untouched,
  * so the user can fix an input and submit again. On success every chain query is refetched.
@@ -76,15 +85,12 @@ export function useTx(errorContext: Omit<ErrorContext, "chainTime"> = {}) {
             account: address,
             chainId: targetChainId,
           } as unknown as SimulateParams);
-          // Our own estimate plus a quarter: node-side estimates can land exactly on the limit, and calls that settle
-          // fee indices (several SSTOREs with refunds) then fail with out-of-gas at inclusion (seen on anvil as
-          // ReentrancySentryOOG). Wallets may still raise it.
           const estimate = await getPublicClient(config, { chainId: targetChainId })!.estimateContractGas(
             request as Parameters<PublicClient["estimateContractGas"]>[0],
           );
           const hash = await writeContract(config, {
             ...(request as Parameters<typeof writeContract>[1]),
-            gas: (estimate * 5n) / 4n,
+            gas: withGasHeadroom(estimate),
           });
           hashes.push(hash);
           setStatus({ state: "pending", label: call.label, phase: "mining", step: i + 1, steps: calls.length });
