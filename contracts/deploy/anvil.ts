@@ -14,6 +14,14 @@ export interface Anvil {
   rpcUrl: string;
   port: number;
   pid: number;
+  /**
+   * Mines an empty block every `ms` from now until `stop` (or the returned function), on top of automine. A beacon
+   * node following this chain's deposits needs blocks to keep coming: it votes only for blocks whose timestamps fall in
+   * a window behind its clock. Automine stays on so a transaction's receipt still comes at once; interval mining
+   * (`--block-time 1`) makes every receipt wait for the next block, ~1 s per transaction (measured ~990 ms against
+   * ~25 ms; see scripts/devnet/chain.ts).
+   */
+  mineEvery(ms: number): () => void;
   stop(): Promise<void>;
 }
 
@@ -54,17 +62,24 @@ export function ensurePortFree(port: number, host = "127.0.0.1"): Promise<number
   });
 }
 
+async function rpc(rpcUrl: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
 async function waitForRpc(rpcUrl: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}: ${output()}`);
     try {
-      const response = await fetch(rpcUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (response.ok) return;
+      await rpc(rpcUrl, "eth_chainId");
+      return;
     } catch {
       // not listening yet
     }
@@ -93,11 +108,35 @@ export async function startAnvil({ port = 0, host = "127.0.0.1", args = [] }: An
     throw error;
   }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const tickers = new Set<() => void>();
+  const mineEvery = (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    // Scheduled after each answer, not on a fixed interval: a slow answer (a loaded machine) must not pile up requests.
+    const tick = () => {
+      timer = setTimeout(async () => {
+        await rpc(rpcUrl, "evm_mine").catch(() => {}); // anvil stopping: the next tick (if any) tries again
+        if (!stopped) tick();
+      }, ms);
+      // The ticker alone must not keep a process alive whose work is done.
+      timer.unref();
+    };
+    tick();
+    const cancel = () => {
+      stopped = true;
+      clearTimeout(timer);
+      tickers.delete(cancel);
+    };
+    tickers.add(cancel);
+    return cancel;
+  };
   return {
     rpcUrl,
     port: chosen,
     pid: child.pid!,
+    mineEvery,
     async stop() {
+      for (const cancel of [...tickers]) cancel();
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
