@@ -8,6 +8,10 @@
  * client installs here (../shared/TOOLCHAIN.md). The mock needs the patch beacon/patch-engine-mock.mjs applies at
  * install. It builds empty payloads that pay the fee recipient the proposer asked for, which is what the fee-recipient
  * rules need; it is the only stand-in in this chain, everything else is Lodestar's real beacon node.
+ *
+ * With `eth1`, the chain also follows a deposit contract on an EVM chain (anvil), so a deposit made there becomes a
+ * validator (eth1 data voting, as before Electra). The contract must already hold the genesis deposits
+ * (scripts/devnet/deposit-genesis.ts) and the EVM chain must keep making blocks.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync } from "node:fs";
@@ -31,11 +35,25 @@ export interface BeaconOptions {
    * validator may exit at once.
    */
   params?: Readonly<Record<string, string | number>>;
+  /** Follow this deposit contract's deposits (see the file comment). */
+  eth1?: Eth1Options;
+}
+
+export interface Eth1Options {
+  rpcUrl: string;
+  chainId: number;
+  depositContract: `0x${string}`;
+  /** Where the beacon node starts reading the contract's logs. */
+  deployBlock: bigint | number;
 }
 
 export interface Beacon {
   url: string;
   pid: number;
+  /** Unix seconds of slot 0, as the node reports it. */
+  genesisTime: number;
+  secondsPerSlot: number;
+  slotsPerEpoch: number;
   logFile: string;
   /** Calls `listener` when Lodestar exits, with a one-line cause; returns the unsubscribe function. */
   onExit(listener: (cause: string) => void): () => void;
@@ -51,6 +69,33 @@ const CAPELLA_FROM_GENESIS = [
   "0",
   "--execution.engineMock",
 ];
+
+/**
+ * Eth1 following as far as Lodestar 1.5.1 lets it go fast: it reads the EVM chain only every 60 s (hard-coded) and
+ * up to 64 blocks behind its head (its minimum catch-up distance, `ETH_MIN_FOLLOW_DISTANCE`: a smaller
+ * ETH1_FOLLOW_DISTANCE leaves the vote window empty and no deposit is ever voted in), and votes for blocks at least
+ * ETH1_FOLLOW_DISTANCE * SECONDS_PER_ETH1_BLOCK = 64 s old. EPOCHS_PER_ETH1_VOTING_PERIOD is a preset value there (4
+ * epochs, 64 s on this chain), not a --params one.
+ */
+function eth1Flags(eth1: Eth1Options): string[] {
+  return [
+    "--eth1",
+    "--eth1.providerUrls",
+    eth1.rpcUrl,
+    "--eth1.depositContractDeployBlock",
+    String(eth1.deployBlock),
+    "--params.DEPOSIT_CONTRACT_ADDRESS",
+    eth1.depositContract,
+    "--params.DEPOSIT_CHAIN_ID",
+    String(eth1.chainId),
+    "--params.DEPOSIT_NETWORK_ID",
+    String(eth1.chainId),
+    "--params.ETH1_FOLLOW_DISTANCE",
+    "64",
+    "--params.SECONDS_PER_ETH1_BLOCK",
+    "1",
+  ];
+}
 
 export function lodestarBinary(): string {
   const bin = join(BEACON_DIR, "node_modules", ".bin", "lodestar");
@@ -80,6 +125,9 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       "127.0.0.1",
       "--rest.port",
       String(restPort),
+      // Lodestar's defaults plus debug: the devnet reads the genesis state to compare deposit roots.
+      "--rest.namespace",
+      "beacon,config,events,node,validator,lightclient,debug",
       // The built-in validator client dials 127.0.0.1:9596 unless told otherwise, whatever --rest.port says.
       "--beaconNodes",
       `http://127.0.0.1:${restPort}`,
@@ -89,6 +137,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       "--params.SECONDS_PER_SLOT",
       String(options.secondsPerSlot ?? 2),
       ...CAPELLA_FROM_GENESIS,
+      ...(options.eth1 ? eth1Flags(options.eth1) : []),
       "--discv5=false",
       "--port",
       String(p2pPort),
@@ -99,8 +148,10 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   );
   const url = `http://127.0.0.1:${restPort}`;
   const stop = () => stopProcess(child);
+  let clock: Awaited<ReturnType<typeof clockOf>>;
   try {
     await waitForRest(url, child, 60_000);
+    clock = await clockOf(url);
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}; see ${logFile}`);
@@ -113,7 +164,17 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     listeners.add(listener);
     return () => listeners.delete(listener);
   };
-  return { url, pid: child.pid!, logFile, onExit, stop };
+  return { url, pid: child.pid!, ...clock, logFile, onExit, stop };
+}
+
+async function clockOf(url: string): Promise<{ genesisTime: number; secondsPerSlot: number; slotsPerEpoch: number }> {
+  const genesis = (await (await fetch(`${url}/eth/v1/beacon/genesis`)).json()) as { data: { genesis_time: string } };
+  const spec = (await (await fetch(`${url}/eth/v1/config/spec`)).json()) as { data: Record<string, string> };
+  return {
+    genesisTime: Number(genesis.data.genesis_time),
+    secondsPerSlot: Number(spec.data.SECONDS_PER_SLOT),
+    slotsPerEpoch: Number(spec.data.SLOTS_PER_EPOCH),
+  };
 }
 
 /** Ready means synced: until its first blocks a dev node answers duty requests with 503 "syncing". */
