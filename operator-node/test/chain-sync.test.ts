@@ -18,8 +18,10 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
+  getAddress,
   type Hex,
   http,
+  zeroAddress,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +29,7 @@ import { type Anvil, startAnvil } from "../../contracts/deploy/anvil.js";
 import { type Deployment, deployCohort } from "../../contracts/deploy/deploy.js";
 import { ChainSync, type ChainSyncConfig } from "../src/chain/sync.js";
 import { ChainState } from "../src/store/chain-state.js";
-import { openDatabase } from "../src/store/database.js";
+import { openDatabase, writeCheckpoint } from "../src/store/database.js";
 
 // Real anvil, real contracts: the contracts build (part of `npm run build`) must have run.
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -252,5 +254,84 @@ describe("chain sync against a real EVM", () => {
       10n * TOKEN,
     ]);
     expect(await status()).toBe("moved");
+  });
+
+  it("follows each validator's fee recipient: the owner by default, the owner's choice, a reset, a move, a removal", async () => {
+    // The stranger owns this validator, so its committee accounts are untouched by the other tests.
+    const nonceOf = async () =>
+      (await client.readContract({
+        address: deployment.registry,
+        abi: cohortRegistryAbi,
+        functionName: "nonces",
+        args: [stranger!.address],
+      })) as bigint;
+    const validatorSecret = randomScalar();
+    const keyshares = await keysharesFor(stranger, await nonceOf(), operators.slice(0, 4), validatorSecret.slice());
+    await registerValidator(stranger, keyshares);
+    const publicKey = Uint8Array.from(Buffer.from(keyshares.publicKey.slice(2), "hex"));
+    const dir = mkdtempSync(join(tmpdir(), "cohort-sync-"));
+    // Operator 1 serves it from the start; operator 5 only once it moves to 2..5.
+    const one = newSync(join(dir, "one.sqlite"), 0, { confirmations: 0 });
+    const five = newSync(join(dir, "five.sqlite"), 4, { confirmations: 0 });
+    const feeRecipient = async (node = one) => {
+      await node.sync.syncToHead();
+      const address = node.state.feeRecipientOf(publicKey);
+      return address && getAddress(address);
+    };
+    const onChain = async () =>
+      client.readContract({
+        address: deployment.registry,
+        abi: cohortRegistryAbi,
+        functionName: "feeRecipientOf",
+        args: [keyshares.publicKey],
+      });
+    const setFeeRecipient = (address: Address) =>
+      send(stranger, deployment.registry, cohortRegistryAbi, "setFeeRecipient", [keyshares.publicKey, address]);
+
+    expect(await feeRecipient()).toBe(stranger!.address);
+    await setFeeRecipient(owner!.address);
+    expect(await feeRecipient()).toBe(owner!.address);
+    expect(await onChain()).toBe(owner!.address);
+    // address(0) resets to the owner.
+    await setFeeRecipient(zeroAddress);
+    expect(await feeRecipient()).toBe(stranger!.address);
+    await setFeeRecipient(governance!.address);
+    expect(await feeRecipient()).toBe(governance!.address);
+    // Operator 5 followed the choice before the key was its own.
+    expect(await feeRecipient(five)).toBeUndefined();
+
+    // A database synced before fee recipients were followed: the migration's marker makes the sync read the past
+    // blocks again for them.
+    one.state.db.exec("DELETE FROM fee_recipients");
+    writeCheckpoint(one.state.db, "fee_recipient_backfill_to", one.state.checkpoint()!);
+    expect(getAddress(one.state.feeRecipientOf(publicKey)!)).toBe(stranger!.address);
+    expect(await feeRecipient()).toBe(governance!.address);
+    expect(one.state.feeRecipientBackfillTo()).toBeUndefined();
+
+    // A move keeps the choice, and the new committee's node knows it.
+    const next = await nonceOf();
+    const moved = (await keysharesFor(stranger, next, operators.slice(1, 5), validatorSecret.slice())).payload;
+    await send(stranger, deployment.registry, cohortRegistryAbi, "moveValidator", [
+      keyshares.publicKey,
+      [1n, 2n, 3n, 4n],
+      [2n, 3n, 4n, 5n],
+      moved,
+      next,
+      10n * TOKEN,
+    ]);
+    expect(await feeRecipient(five)).toBe(governance!.address);
+    expect(five.state.validator(publicKey)?.status).toBe("active");
+    expect(await onChain()).toBe(governance!.address);
+
+    // A removal forgets it: the key registered again starts from its owner.
+    await send(stranger, deployment.registry, cohortRegistryAbi, "removeValidator", [
+      keyshares.publicKey,
+      [2n, 3n, 4n, 5n],
+    ]);
+    const again = await keysharesFor(stranger, await nonceOf(), operators.slice(0, 4), validatorSecret.slice());
+    await registerValidator(stranger, again);
+    expect(await feeRecipient()).toBe(stranger!.address);
+    expect(await feeRecipient(five)).toBe(stranger!.address);
+    expect(await onChain()).toBe(stranger!.address);
   });
 });

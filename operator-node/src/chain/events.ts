@@ -36,6 +36,8 @@ export type RegistryEvent = Positioned<
     }
   | { kind: "CommitteeLiquidated"; owner: Address; operatorIds: bigint[] }
   | { kind: "CommitteeReactivated"; owner: Address; operatorIds: bigint[] }
+  /** The owner's choice of where the validator's blocks pay (the owner again when reset). */
+  | { kind: "FeeRecipientUpdated"; publicKey: Uint8Array; feeRecipient: Address }
 >;
 
 export const REGISTRY_EVENT_NAMES = [
@@ -48,6 +50,7 @@ export const REGISTRY_EVENT_NAMES = [
   "ValidatorCommitteeChanged",
   "CommitteeLiquidated",
   "CommitteeReactivated",
+  "FeeRecipientUpdated",
 ] as const;
 
 export function decodeRegistryLogs(logs: Log[]): RegistryEvent[] {
@@ -123,6 +126,14 @@ export function decodeRegistryLogs(logs: Log[]): RegistryEvent[] {
       case "CommitteeLiquidated":
       case "CommitteeReactivated":
         events.push({ ...at, kind: log.eventName, owner: log.args.owner, operatorIds: [...log.args.operatorIds] });
+        break;
+      case "FeeRecipientUpdated":
+        events.push({
+          ...at,
+          kind: log.eventName,
+          publicKey: hexToBytes(log.args.publicKey),
+          feeRecipient: log.args.feeRecipient,
+        });
         break;
     }
   }

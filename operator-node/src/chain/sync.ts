@@ -63,6 +63,8 @@ export class ChainSync {
     // cacheTime 0: viem otherwise serves a cached head for its polling interval, and the sync would lag behind.
     const head = await this.config.client.getBlockNumber({ cacheTime: 0 });
     const safe = head - BigInt(this.config.confirmations);
+    const backfillTo = this.state.feeRecipientBackfillTo();
+    if (backfillTo !== undefined) await this.backfillFeeRecipients(backfillTo);
     let applied = 0;
     for (;;) {
       const from = (this.state.checkpoint() ?? this.config.deployBlock - 1n) + 1n;
@@ -95,6 +97,31 @@ export class ChainSync {
       }
       await sleep(backoff, signal);
     }
+  }
+
+  /**
+   * A database synced before fee recipients were followed (the migration leaves a marker at its checkpoint) passed
+   * their events unread: those blocks are read once more, for fee recipients only, in one transaction with the
+   * marker's removal.
+   */
+  private async backfillFeeRecipients(to: bigint): Promise<void> {
+    const batch = this.config.batchBlocks ?? 2000n;
+    const events: RegistryEvent[] = [];
+    for (let from = this.config.deployBlock; from <= to; from += batch) {
+      const logs = await this.config.client.getLogs({
+        address: this.config.registry,
+        fromBlock: from,
+        toBlock: minBigint(to, from + batch - 1n),
+      });
+      events.push(...decodeRegistryLogs(logs));
+    }
+    this.state.db
+      .transaction(() => {
+        for (const event of events) followFeeRecipient(this.state, event);
+        this.state.feeRecipientBackfillDone();
+      })
+      .immediate();
+    this.log.info("fee recipients read from the blocks synced before they were followed", { to });
   }
 
   private async judge(events: RegistryEvent[]): Promise<Map<RegistryEvent, Verdict>> {
@@ -131,6 +158,7 @@ export class ChainSync {
   private apply(event: RegistryEvent, verdict: Verdict | undefined): void {
     const s = this.state;
     const tracked = "publicKey" in event ? s.validator(event.publicKey) : undefined;
+    followFeeRecipient(s, event);
     switch (event.kind) {
       case "OperatorAdded":
         s.upsertOperator({
@@ -185,8 +213,20 @@ export class ChainSync {
           if (v.status === "liquidated") s.setStatus(v.publicKey, "active", event.blockNumber);
         }
         return;
+      case "FeeRecipientUpdated":
+        return; // followFeeRecipient
     }
   }
+}
+
+/**
+ * The fee-recipient part of an event, as the registry keeps it: the owner's choice until the key is removed, a new
+ * registration starting from its owner (the default), a move keeping it. Kept for every key, not only ours: a
+ * validator may move into one of our committees later.
+ */
+function followFeeRecipient(s: ChainState, event: RegistryEvent): void {
+  if (event.kind === "FeeRecipientUpdated") s.setFeeRecipient(event.publicKey, event.feeRecipient);
+  else if (event.kind === "ValidatorAdded" || event.kind === "ValidatorRemoved") s.clearFeeRecipient(event.publicKey);
 }
 
 function describe(error: unknown): string {

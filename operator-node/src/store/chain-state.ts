@@ -56,6 +56,8 @@ type ValidatorRow = {
 };
 
 const CHECKPOINT = "sync_checkpoint";
+/** Written by the migration that added fee recipients: blocks up to it were synced without reading them. */
+const FEE_RECIPIENT_BACKFILL = "fee_recipient_backfill_to";
 
 /** The node's view of the registry, rebuilt from events. Writes happen only inside the sync's batch transaction. */
 export class ChainState {
@@ -132,6 +134,45 @@ export class ChainState {
     this.db
       .prepare("UPDATE validators SET status = ?, status_block = ? WHERE pubkey = ?")
       .run(status, block, publicKey);
+  }
+
+  /** The owner's choice for `publicKey` (FeeRecipientUpdated), kept for every key whoever serves it. */
+  setFeeRecipient(publicKey: Uint8Array, feeRecipient: Address): void {
+    this.db
+      .prepare(
+        `INSERT INTO fee_recipients (pubkey, fee_recipient) VALUES (?, ?)
+         ON CONFLICT(pubkey) DO UPDATE SET fee_recipient = excluded.fee_recipient`,
+      )
+      .run(publicKey, feeRecipient);
+  }
+
+  /** Back to the default (a new registration of the key, or its removal): the owner. */
+  clearFeeRecipient(publicKey: Uint8Array): void {
+    this.db.prepare("DELETE FROM fee_recipients WHERE pubkey = ?").run(publicKey);
+  }
+
+  /**
+   * Where a registry validator's blocks pay, as the registry's `feeRecipientOf` answers: the owner's choice, else
+   * the owner. Undefined for a key this node does not track.
+   */
+  feeRecipientOf(publicKey: Uint8Array): Address | undefined {
+    const row = this.db
+      .prepare<[Uint8Array], { fee_recipient: string }>("SELECT fee_recipient FROM fee_recipients WHERE pubkey = ?")
+      .get(publicKey);
+    const owner = this.db
+      .prepare<[Uint8Array], { owner: string }>("SELECT owner FROM validators WHERE pubkey = ?")
+      .get(publicKey)?.owner;
+    if (owner === undefined) return undefined;
+    return (row?.fee_recipient ?? owner) as Address;
+  }
+
+  /** The last block synced without fee recipients, when a migration left some to read again; else undefined. */
+  feeRecipientBackfillTo(): bigint | undefined {
+    return readCheckpoint(this.db, FEE_RECIPIENT_BACKFILL);
+  }
+
+  feeRecipientBackfillDone(): void {
+    this.db.prepare("DELETE FROM meta WHERE key = ?").run(FEE_RECIPIENT_BACKFILL);
   }
 
   validator(publicKey: Uint8Array): TrackedValidator | undefined {

@@ -51,6 +51,11 @@ const MIGRATIONS: readonly string[] = [
   // move's block; `handover_epoch` is set once the doppelganger check passed, so a restart does not check again.
   `ALTER TABLE validators ADD COLUMN moved_in_block INTEGER;
    ALTER TABLE validators ADD COLUMN handover_epoch INTEGER;`,
+  // Fee recipients the owners chose (FeeRecipientUpdated), of any key: a validator may move into one of our committees
+  // later. A database synced before this table existed passed such events unread: the marker has the chain sync
+  // read those blocks again for fee recipients only (chain/sync.ts).
+  `CREATE TABLE fee_recipients (pubkey BLOB PRIMARY KEY, fee_recipient TEXT NOT NULL) STRICT;
+   INSERT INTO meta (key, value) SELECT 'fee_recipient_backfill_to', value FROM meta WHERE key = 'sync_checkpoint';`,
 ];
 
 export function openDatabase(path: string): Db {
