@@ -1,9 +1,10 @@
 /**
  * Builder registrations of one committee (MEV-boost): the committee agrees once on its validators'
- * ValidatorRegistrationV1 (fee recipient, gas limit, the round's timestamp), threshold-signs each, and resubmits the
- * same signed registrations every epoch: relays expect them regularly, and a new signature per epoch would cost a
- * consensus round and t partials per validator for nothing. A change of fee recipient or gas limit (or a validator
- * without a registration yet) starts a new round.
+ * ValidatorRegistrationV1 (the validator's own fee recipient, the gas limit, the round's timestamp), threshold-signs
+ * each, and resubmits the same signed registrations every epoch: relays expect them regularly, and a new signature
+ * per epoch would cost a consensus round and t partials per validator for nothing. A change of a validator's fee
+ * recipient or of the gas limit (or a validator without a registration yet) starts a new round. A validator without
+ * a known fee recipient is not registered: its blocks are local.
  */
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import type { bellatrix } from "@lodestar/types";
@@ -28,6 +29,8 @@ export interface BuilderDeps extends SigningDeps {
   readonly params: () => BuilderParams | undefined;
   /** The committee's validators that are on the beacon chain (relays refuse unknown keys). */
   readonly validators: () => Uint8Array[];
+  /** The validator's fee recipient now (20 bytes), the one its blocks must pay; undefined: none known. */
+  readonly feeRecipientOf: (pubkey: Uint8Array) => Uint8Array | undefined;
   readonly onEvent?: (e: BuilderEvent) => void;
 }
 
@@ -50,7 +53,22 @@ export class BuilderRegistrations {
   registered(pubkey: Uint8Array): boolean {
     const params = this.d.params();
     const s = this.signed.get(hex(pubkey));
-    return params !== undefined && s !== undefined && matches(s.message, params) && this.submittedEpoch >= 0;
+    const feeRecipient = this.d.feeRecipientOf(pubkey);
+    return (
+      params !== undefined &&
+      s !== undefined &&
+      feeRecipient !== undefined &&
+      matches(s.message, params, feeRecipient) &&
+      this.submittedEpoch >= 0
+    );
+  }
+
+  /** The validators a registration can be made for now, with their fee recipients. */
+  private registrable(): Registrable[] {
+    return this.d.validators().flatMap((pubkey) => {
+      const feeRecipient = this.d.feeRecipientOf(pubkey);
+      return feeRecipient ? [{ pubkey, feeRecipient }] : [];
+    });
   }
 
   /** Every slot: a round for validators whose registration is missing or stale, and once per epoch a resubmission. */
@@ -58,10 +76,10 @@ export class BuilderRegistrations {
     const params = this.d.params();
     if (!params) return;
     const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
-    const pubkeys = this.d.validators();
-    const stale = pubkeys.filter((p) => {
-      const s = this.signed.get(hex(p));
-      return !s || !matches(s.message, params);
+    const validators = this.registrable();
+    const stale = validators.filter((v) => {
+      const s = this.signed.get(hex(v.pubkey));
+      return !s || !matches(s.message, params, v.feeRecipient);
     });
     if (stale.length > 0 && !this.round && epoch > this.roundEpoch) {
       this.roundEpoch = epoch;
@@ -72,13 +90,13 @@ export class BuilderRegistrations {
         });
       return;
     }
-    if (epoch > this.submittedEpoch) void this.submit(epoch, pubkeys, params);
+    if (epoch > this.submittedEpoch) void this.submit(epoch, validators, params);
   }
 
-  private async submit(epoch: number, pubkeys: Uint8Array[], params: BuilderParams): Promise<void> {
-    const list = pubkeys.flatMap((p) => {
-      const s = this.signed.get(hex(p));
-      return s && matches(s.message, params) ? [s] : [];
+  private async submit(epoch: number, validators: Registrable[], params: BuilderParams): Promise<void> {
+    const list = validators.flatMap((v) => {
+      const s = this.signed.get(hex(v.pubkey));
+      return s && matches(s.message, params, v.feeRecipient) ? [s] : [];
     });
     if (list.length === 0) return;
     this.submittedEpoch = epoch;
@@ -97,11 +115,11 @@ export class BuilderRegistrations {
   }
 
   /** One round: consensus on the list, a partial per validator, the combined signatures kept. */
-  private async sign(epoch: number, pubkeys: Uint8Array[], params: BuilderParams): Promise<void> {
+  private async sign(epoch: number, validators: Registrable[], params: BuilderParams): Promise<void> {
     const { chain } = this.d;
     const startSlot = epoch * SLOTS_PER_EPOCH;
-    const proposal = registrationsFor(chain, epoch, pubkeys, params);
-    const ours = new Set(this.d.validators().map(hex));
+    const proposal = registrationsFor(chain, epoch, validators, params);
+    const ours = new Map(this.registrable().map((v) => [hex(v.pubkey), v.feeRecipient]));
     const instance: InstanceId = {
       committeeId: this.d.committeeId,
       dutyKind: BUILDER_REGISTRATION_DUTY_KIND,
@@ -141,10 +159,15 @@ export class BuilderRegistrations {
     this.d.onEvent?.({ type: "registration-signed", slot: startSlot, epoch, validators: list.length });
     // Submitted at once, not at the next epoch: a proposal in this epoch may already use the builder.
     this.submittedEpoch = epoch - 1;
-    await this.submit(epoch, this.d.validators(), params);
+    await this.submit(epoch, this.registrable(), params);
   }
 }
 
-const matches = (m: bellatrix.ValidatorRegistrationV1, p: BuilderParams) =>
-  m.gasLimit === p.gasLimit && Buffer.from(m.feeRecipient).equals(Buffer.from(p.feeRecipient));
+interface Registrable {
+  readonly pubkey: Uint8Array;
+  readonly feeRecipient: Uint8Array;
+}
+
+const matches = (m: bellatrix.ValidatorRegistrationV1, p: BuilderParams, feeRecipient: Uint8Array) =>
+  m.gasLimit === p.gasLimit && Buffer.from(m.feeRecipient).equals(Buffer.from(feeRecipient));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

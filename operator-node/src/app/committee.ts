@@ -70,6 +70,10 @@ export interface SharedServices {
   readonly onEvent: (e: NodeEvent) => void;
   /** The builder settings now (MEV-boost); undefined: no builder registrations, every block local. */
   readonly builder?: () => BuilderParams | undefined;
+  /** Where a validator's blocks must pay now (app/fee-recipients.ts); undefined: none known. */
+  readonly feeRecipientOf?: (pubkey: Uint8Array) => Uint8Array | undefined;
+  /** TEST ONLY (app/proposer.ts ProposerDeps): this member's own block proposals pay this address instead. */
+  readonly rewriteFeeRecipientForTest?: Uint8Array;
 }
 
 export class Committee {
@@ -159,12 +163,15 @@ export class Committee {
     this.builder = new BuilderRegistrations({
       ...shared,
       params: () => s.builder?.(),
+      feeRecipientOf: (pubkey) => s.feeRecipientOf?.(pubkey),
       validators: () =>
         [...this.validators.values()].flatMap((v) => (s.indexOf(v.publicKey) === undefined ? [] : [v.publicKey])),
     });
     this.proposer = new ProposerWorkflow({
       ...shared,
       viaBuilder: (pubkey) => this.builder.registered(pubkey),
+      ...(s.feeRecipientOf ? { feeRecipientOf: s.feeRecipientOf } : {}),
+      ...(s.rewriteFeeRecipientForTest ? { rewriteFeeRecipientForTest: s.rewriteFeeRecipientForTest } : {}),
       ...(contentsCh ? { contents: new BlockContentsExchange(contentsCh, s.chain.config) } : {}),
       dutyAt: (slot) => {
         const d = s.proposerDutyAt(slot);

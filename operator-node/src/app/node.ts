@@ -33,6 +33,7 @@ import type { ShareSigner } from "../signer/share-signer.js";
 import type { Transport } from "../workflow.js";
 import type { NodeEvent } from "./attester.js";
 import { CONSENSUS_MAX_VALUE_BYTES, Committee, type SharedServices } from "./committee.js";
+import { type FeeRecipient, FeeRecipients } from "./fee-recipients.js";
 
 export { CommitteeConfigError as NodeConfigError } from "./committee.js";
 
@@ -58,6 +59,8 @@ export interface NodeConfig {
   readonly builder?: BuilderParams;
   /** How logs name a peer by its identity key (hex), e.g. "operator 4"; the key itself otherwise. */
   readonly peerName?: (identityKeyHex: string) => string | undefined;
+  /** TEST ONLY, never from a configuration file (app/proposer.ts): this member's own proposals pay this address. */
+  readonly rewriteFeeRecipientForTest?: Uint8Array;
 }
 
 /** One committee as the plan wants it: members, our position, and the validators with their shares. */
@@ -98,6 +101,11 @@ export interface OperatorNode {
   requestExit(validatorPubkey: Uint8Array): Promise<phase0.SignedVoluntaryExit>;
   /** New builder settings (or none): registrations are re-signed with them from the next slot. */
   setBuilder(params: BuilderParams | undefined): void;
+  /**
+   * Where each validator's blocks must pay, staged like a plan: it takes effect with the first plan, later at the
+   * next epoch boundary. A validator left out has none (its blocks are not checked, nor registered with builders).
+   */
+  setFeeRecipients(list: readonly FeeRecipient[]): void;
   stop(): Promise<void>;
 }
 
@@ -167,6 +175,13 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
     () => indices.version,
   );
   const proposers = new ProposerScheduler(chain, () => indices.set(), log);
+  const feeRecipients = new FeeRecipients({
+    chain,
+    served: () => [...running.values()].flatMap((c) => c.publicKeys()),
+    indexOf: (pubkey) => indices.indexOf(pubkey),
+    indicesVersion: () => indices.version,
+    log,
+  });
   const services: SharedServices = {
     chain,
     channels,
@@ -178,11 +193,14 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
     log,
     onEvent,
     builder: () => builder,
+    feeRecipientOf: (pubkey) => feeRecipients.of(pubkey),
+    ...(cfg.rewriteFeeRecipientForTest ? { rewriteFeeRecipientForTest: cfg.rewriteFeeRecipientForTest } : {}),
   };
 
   /** Makes the running committees what the staged plan says, without touching a committee that did not change. */
   const apply = (): PlanFailure[] => {
     const failures: PlanFailure[] = [];
+    feeRecipients.apply();
     if (!staged) return failures;
     const wanted = new Map(staged.map((e) => [e.label, e]));
     staged = undefined;
@@ -234,9 +252,11 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
   const unsubscribeSync = everySlot(chain, slotMs / 3, (slot, deadline) => {
     for (const c of running.values()) c.onSyncSlot(slot, deadline);
   });
-  // At each epoch's first slot a staged plan takes effect, before the epoch's first duty fires (at 1/3 of the slot).
+  // At each epoch's first slot a staged plan takes effect, before the epoch's first duty fires (at 1/3 of the slot);
+  // then the beacon node learns the epoch's fee recipients, before it builds the epoch's first block.
   const unsubscribeBoundary = everySlot(chain, 0, (slot) => {
     if (slot % SLOTS_PER_EPOCH === 0) apply();
+    void feeRecipients.onSlot(slot);
   });
   // Halfway through each epoch's first slot: validators activated since are found before the next epoch's duties load.
   const unsubscribeIndices = everySlot(chain, slotMs / 2, (slot) => {
@@ -281,6 +301,7 @@ export async function startNode(cfg: NodeConfig, signer: ShareSigner): Promise<O
       if (params) checkBuilderParams(params);
       builder = params;
     },
+    setFeeRecipients: (list) => feeRecipients.stage(list),
     async stop() {
       unsubscribeAttesters();
       unsubscribeProposers();
@@ -310,6 +331,8 @@ export interface OperatorNodeConfig extends Omit<NodeConfig, "admit" | "peerName
   readonly threshold: number;
   /** Known peer addresses by member index; more can be added later with `setPeerAddrs`. */
   readonly peers?: ReadonlyMap<number, readonly string[]>;
+  /** Where the validators' blocks must pay (`OperatorNode.setFeeRecipients`); none: unchecked. */
+  readonly feeRecipients?: readonly FeeRecipient[];
 }
 
 export interface SingleCommitteeNode {
@@ -319,12 +342,20 @@ export interface SingleCommitteeNode {
   setPeerAddrs(member: number, addrs: readonly string[]): void;
   requestExit(validatorPubkey: Uint8Array): Promise<phase0.SignedVoluntaryExit>;
   setBuilder(params: BuilderParams | undefined): void;
+  /** New fee recipients, from the next epoch boundary. */
+  setFeeRecipients(list: readonly FeeRecipient[]): void;
   stop(): Promise<void>;
 }
 
 export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<SingleCommitteeNode> {
   const members = new Set(cfg.committee.map((k) => Buffer.from(k).toString("hex")));
   const node = await startNode({ ...cfg, admit: (key) => members.has(Buffer.from(key).toString("hex")) }, cfg.signer);
+  try {
+    if (cfg.feeRecipients) node.setFeeRecipients(cfg.feeRecipients);
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
   const [failure] = node.plan([
     {
       label: "committee",
@@ -353,6 +384,7 @@ export async function startOperatorNode(cfg: OperatorNodeConfig): Promise<Single
     setPeerAddrs,
     requestExit: (pubkey) => node.requestExit(pubkey),
     setBuilder: (params) => node.setBuilder(params),
+    setFeeRecipients: (list) => node.setFeeRecipients(list),
     stop: () => node.stop(),
   };
 }

@@ -19,6 +19,7 @@ import {
   planCommittees,
   type ServedValidator,
 } from "../chain/committees.js";
+import { feeRecipientsOf, miniPoolsPool } from "../chain/fee-recipients.js";
 import { chainSyncOf, sleep } from "../chain/sync.js";
 import { type NodeConfigFile, tcpMultiaddr } from "../config/node-config.js";
 import { type BeaconChain, connectBeacon } from "../duties/beacon.js";
@@ -36,7 +37,7 @@ import { bindToNetwork, type Db, openDatabase } from "../store/database.js";
 import { MiniPoolStore } from "../store/minipools.js";
 import type { Transport } from "../workflow.js";
 import type { Committee } from "./committee.js";
-import { type CommitteePlanEntry, type OperatorNode, startNode } from "./node.js";
+import { type CommitteePlanEntry, type NodeConfig, type OperatorNode, startNode } from "./node.js";
 
 /** Per DKG round: generous, since members learn of a mini-pool up to one poll interval apart. */
 const DKG_ROUND_MS = 20_000;
@@ -54,7 +55,13 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logger): Promise<RunningOperator> {
+/** `test`: hooks for tests only (NodeConfig's TEST ONLY fields); no configuration file reaches them. */
+export async function runOperator(
+  cfg: NodeConfigFile,
+  keys: NodeKeys,
+  log: Logger,
+  test: Pick<NodeConfig, "rewriteFeeRecipientForTest"> = {},
+): Promise<RunningOperator> {
   const db = openDatabase(join(cfg.dataDir, "node.db"));
   const state = new ChainState(db);
   const client = createPublicClient({ transport: http(cfg.execution.rpcUrl) });
@@ -89,6 +96,8 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
   const miniPools = cfg.execution.miniPools
     ? miniPoolService(cfg, keys, beacon, { client, chainId, db, state, log, dkgChannel })
     : undefined;
+  // Mini-pool validators pay the pool contract (chain/fee-recipients.ts).
+  const pool = cfg.execution.miniPools ? await miniPoolsPool(client, cfg.execution.miniPools) : undefined;
   const oracle = cfg.execution.miniPools
     ? new OracleReporter({
         client,
@@ -125,6 +134,7 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
         const op = state.operators().find((o) => Buffer.from(o.identityKey).toString("hex") === key);
         return op ? `operator ${op.id}` : undefined;
       },
+      ...test,
     },
     signer,
   );
@@ -153,6 +163,10 @@ export async function runOperator(cfg: NodeConfigFile, keys: NodeKeys, log: Logg
       );
     const held = await handover.held(moves);
     const servable = served().filter((v) => !held.has(bytesToHex(v.publicKey)));
+    const miniPoolKeys = new Set((miniPools?.servedValidators() ?? []).map((v) => bytesToHex(v.publicKey)));
+    node.setFeeRecipients(
+      feeRecipientsOf({ registry: state, ...(pool ? { miniPools: { pool, keys: miniPoolKeys } } : {}) }, servable),
+    );
     const plan = planCommittees(servable, (id) => state.operator(id), cfg.operatorId);
     for (const s of plan.skipped) log.warn("cannot run a committee", s);
     const { entries, failed } = await openPlan(plan.committees, signer, log);

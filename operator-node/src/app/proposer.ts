@@ -16,6 +16,7 @@ import {
   decodeProposal,
   encodeBlock,
   encodeProposal,
+  executionPayloadOf,
   type Produced,
   type ProposerDuty,
   produceBlock,
@@ -46,6 +47,17 @@ export interface ProposerDeps extends SigningDeps {
   readonly viaBuilder?: (validatorPubkey: Uint8Array) => boolean;
   /** Decided local blocks' contents between members; without it only the member that built one publishes it. */
   readonly contents?: BlockContentsExchange;
+  /**
+   * Where the validator's blocks must pay (20 bytes): a proposal paying anyone else is refused. Undefined (no fee
+   * recipient known for the validator, a node not following a registry) checks nothing.
+   */
+  readonly feeRecipientOf?: (validatorPubkey: Uint8Array) => Uint8Array | undefined;
+  /**
+   * TEST ONLY, off by default, never read from a configuration file: this member's own proposal pays this address
+   * instead (its payload's fee recipient rewritten after its beacon node built it), so a test can play a leader that
+   * redirects rewards and see the other members refuse it. This member's own validity check stays honest.
+   */
+  readonly rewriteFeeRecipientForTest?: Uint8Array;
 }
 
 /**
@@ -104,13 +116,15 @@ export class ProposerWorkflow {
     if (usesBlockContents(chain.config, pd.slot)) return this.proposeContents(pd, reveal, deadline);
 
     const own = await produceBlock(chain, pd.slot, reveal, this.d.graffiti);
+    this.checkOwn(own, pd);
     const instance: InstanceId = {
       committeeId: this.d.committeeId,
       dutyKind: DutyKind.proposer,
       slot: BigInt(pd.slot),
     };
-    const decision = await this.d.consensus.propose(instance, encodeBlock(chain.config, own), deadline, (v) =>
-      isAcceptableBlock(decodeBlock(chain.config, pd.slot, v), own, pd, reveal),
+    const proposed = this.rewrittenForTest(own);
+    const decision = await this.d.consensus.propose(instance, encodeBlock(chain.config, proposed), deadline, (v) =>
+      this.acceptable(decodeBlock(chain.config, pd.slot, v), own, pd, reveal),
     );
     const block = decodeBlock(chain.config, pd.slot, decision.value)!;
     const root = blockSigningRoot(chain.config, block);
@@ -135,14 +149,19 @@ export class ProposerWorkflow {
   private async proposeContents(pd: ProposerDuty, reveal: Uint8Array, deadline: Deadline): Promise<boolean> {
     const { chain } = this.d;
     const endOfSlot = slotStartMs(chain, pd.slot + 1);
-    const own = await this.produce(pd, reveal);
+    const produced = await this.produce(pd, reveal);
+    this.checkOwn(produced.blinded, pd);
+    // A rewritten proposal keeps no contents: they are another block's.
+    const own: Produced = this.d.rewriteFeeRecipientForTest
+      ? { builder: produced.builder, blinded: this.rewrittenForTest(produced.blinded) }
+      : produced;
     const instance: InstanceId = {
       committeeId: this.d.committeeId,
       dutyKind: DutyKind.proposer,
       slot: BigInt(pd.slot),
     };
     const decision = await this.d.consensus.propose(instance, encodeProposal(chain.config, own), deadline, (v) =>
-      isAcceptableBlock(decodeProposal(chain.config, pd.slot, v)?.blinded, own.blinded, pd, reveal),
+      this.acceptable(decodeProposal(chain.config, pd.slot, v)?.blinded, produced.blinded, pd, reveal),
     );
     const decided = decodeProposal(chain.config, pd.slot, decision.value)!;
     const blockRoot = blindedBlockRoot(chain.config, decided.blinded);
@@ -181,7 +200,20 @@ export class ProposerWorkflow {
       const budget = slotStartMs(chain, pd.slot) + builderBudgetMs(chain.secondsPerSlot) - Date.now();
       if (budget > 0) {
         try {
-          return await produceBlockV3(chain, pd.slot, reveal, { graffiti, timeoutMs: budget });
+          const bid = await produceBlockV3(chain, pd.slot, reveal, { graffiti, timeoutMs: budget });
+          // A builder that pays the proposer by a transaction names itself in the header: the committee cannot see
+          // that payment in a blinded block and refuses it, so a local block is asked for instead.
+          const feeRecipient = this.d.feeRecipientOf?.(pd.pubkey);
+          const paid = executionPayloadOf(bid.blinded)?.feeRecipient;
+          if (!bid.builder || !feeRecipient || (paid && equal(paid, feeRecipient))) return bid;
+          this.d.log.warn(
+            "the builder's block pays another fee recipient than the validator's; proposing a local block",
+            {
+              slot: pd.slot,
+              paid: paid && hexAddress(paid),
+              feeRecipient: hexAddress(feeRecipient),
+            },
+          );
         } catch (e) {
           this.d.log.warn("builder path failed; proposing a local block", { slot: pd.slot, reason: String(e) });
         }
@@ -192,6 +224,57 @@ export class ProposerWorkflow {
       builderBoostFactor: 0,
       timeoutMs: LOCAL_PRODUCE_TIMEOUT_MS,
     });
+  }
+
+  /** The validity predicate with the validator's fee recipient; a block refused for paying someone else is logged. */
+  private acceptable(
+    block: BeaconBlock | BlindedBeaconBlock | undefined,
+    own: BeaconBlock | BlindedBeaconBlock,
+    pd: ProposerDuty,
+    reveal: Uint8Array,
+  ): boolean {
+    const feeRecipient = this.d.feeRecipientOf?.(pd.pubkey);
+    if (isAcceptableBlock(block, own, pd, reveal, feeRecipient)) return true;
+    if (block && feeRecipient && isAcceptableBlock(block, own, pd, reveal)) {
+      const paid = executionPayloadOf(block)?.feeRecipient;
+      this.d.log.warn("refused a proposed block that pays another fee recipient than the validator's", {
+        slot: pd.slot,
+        validatorIndex: pd.validatorIndex,
+        paid: paid && hexAddress(paid),
+        feeRecipient: hexAddress(feeRecipient),
+      });
+    }
+    return false;
+  }
+
+  /** Our own beacon node's block would be refused by every member when it pays someone else: say why. */
+  private checkOwn(own: BeaconBlock | BlindedBeaconBlock, pd: ProposerDuty): void {
+    const feeRecipient = this.d.feeRecipientOf?.(pd.pubkey);
+    if (!feeRecipient || paysFeeRecipient(own, own, feeRecipient)) return;
+    this.d.log.warn(
+      "our beacon node built a block paying another fee recipient than the validator's, which the committee " +
+        "refuses: prepare_beacon_proposer has not reached it yet, or failed (see the warning about it)",
+      {
+        slot: pd.slot,
+        validatorIndex: pd.validatorIndex,
+        paid: hexAddress(executionPayloadOf(own)!.feeRecipient),
+        feeRecipient: hexAddress(feeRecipient),
+      },
+    );
+  }
+
+  /** The test hook: a copy of our block whose payload pays `rewriteFeeRecipientForTest` (nothing else changed). */
+  private rewrittenForTest<T extends BeaconBlock | BlindedBeaconBlock>(block: T): T {
+    const to = this.d.rewriteFeeRecipientForTest;
+    const payload = executionPayloadOf(block);
+    if (!to || !payload) return block;
+    this.d.log.warn("TEST HOOK rewriteFeeRecipientForTest: this member proposes a block paying another address", {
+      slot: block.slot,
+      paid: hexAddress(to),
+    });
+    const body = block.body as Record<string, unknown>;
+    const key = "executionPayload" in body ? "executionPayload" : "executionPayloadHeader";
+    return { ...block, body: { ...body, [key]: { ...payload, feeRecipient: to.slice() } } } as T;
   }
 
   /** The slashable step: refused (and reported) rather than signed when it conflicts with our history. */
@@ -227,23 +310,43 @@ export class ProposerWorkflow {
 
 /**
  * The validity predicate of block consensus: a block for our slot and proposer, on the parent our own beacon node
- * builds on, carrying the RANDAO reveal the committee combined. Its body (which attestations, which deposits) may
- * differ from ours: any valid body serves, and our node re-checks the whole block when it is published.
+ * builds on, carrying the RANDAO reveal the committee combined and, given the validator's fee recipient, paying it
+ * (full or blinded). Its body (which attestations, which deposits) may differ from ours: any valid body serves, and
+ * our node re-checks the whole block when it is published.
  */
 export function isAcceptableBlock(
   block: BeaconBlock | BlindedBeaconBlock | undefined,
   own: BeaconBlock | BlindedBeaconBlock,
   pd: ProposerDuty,
   reveal: Uint8Array,
+  feeRecipient?: Uint8Array,
 ): boolean {
   return (
     block !== undefined &&
     block.slot === pd.slot &&
     block.proposerIndex === pd.validatorIndex &&
     equal(block.parentRoot, own.parentRoot) &&
-    equal(block.body.randaoReveal, reveal)
+    equal(block.body.randaoReveal, reveal) &&
+    (feeRecipient === undefined || paysFeeRecipient(block, own, feeRecipient))
   );
+}
+
+/**
+ * Whether `block`'s execution payload pays `feeRecipient`. Blocks without a payload (phase0, Altair) pay no one;
+ * neither do Bellatrix blocks before the merge, whose payload is empty: whether the chain has merged is read from
+ * our own beacon node's block (a zero block hash), never from the proposal being judged.
+ */
+export function paysFeeRecipient(
+  block: BeaconBlock | BlindedBeaconBlock,
+  own: BeaconBlock | BlindedBeaconBlock,
+  feeRecipient: Uint8Array,
+): boolean {
+  const ours = executionPayloadOf(own);
+  if (!ours || ours.blockHash.every((b) => b === 0)) return true;
+  const payload = executionPayloadOf(block);
+  return payload !== undefined && equal(payload.feeRecipient, feeRecipient);
 }
 
 const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const hexAddress = (b: Uint8Array) => `0x${hex(b)}`;

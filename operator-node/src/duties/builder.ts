@@ -17,10 +17,11 @@ import { postJson } from "./http.js";
  */
 export const BUILDER_REGISTRATION_DUTY_KIND = 7;
 
-/** What the committee registers its validators with: agreed by every member's configuration, or not at all. */
+/**
+ * What the committee registers its validators with: agreed by every member's configuration, or not at all. Each
+ * registration's fee recipient is its validator's own (the one its blocks must pay), not a setting of the committee.
+ */
 export interface BuilderParams {
-  /** 20 bytes. */
-  readonly feeRecipient: Uint8Array;
   readonly gasLimit: number;
 }
 
@@ -29,9 +30,6 @@ export class BuilderParamsError extends Error {
 }
 
 export function checkBuilderParams(p: BuilderParams): void {
-  if (p.feeRecipient.length !== 20) {
-    throw new BuilderParamsError(`fee recipient must be 20 bytes, got ${p.feeRecipient.length}; use an address`);
-  }
   if (!Number.isSafeInteger(p.gasLimit) || p.gasLimit <= 0) {
     throw new BuilderParamsError(`gas limit must be a positive integer, got ${p.gasLimit}`);
   }
@@ -62,25 +60,29 @@ export function decodeRegistrations(bytes: Uint8Array): bellatrix.ValidatorRegis
   }
 }
 
-/** Registrations of a round agreed at `epoch`: stamped with the epoch's start time, so every member proposes alike. */
+/**
+ * Registrations of a round agreed at `epoch`: stamped with the epoch's start time, so every member proposes alike;
+ * each with its validator's fee recipient.
+ */
 export function registrationsFor(
   chain: BeaconChain,
   epoch: number,
-  pubkeys: readonly Uint8Array[],
+  validators: readonly { readonly pubkey: Uint8Array; readonly feeRecipient: Uint8Array }[],
   params: BuilderParams,
 ): bellatrix.ValidatorRegistrationV1[] {
   const timestamp = chain.genesisTime + epoch * SLOTS_PER_EPOCH * chain.secondsPerSlot;
-  return pubkeys.map((pubkey) => ({ feeRecipient: params.feeRecipient, gasLimit: params.gasLimit, timestamp, pubkey }));
+  return validators.map(({ pubkey, feeRecipient }) => ({ feeRecipient, gasLimit: params.gasLimit, timestamp, pubkey }));
 }
 
 /**
- * Validity of a proposed round: non-empty, each entry for one of our validators at most once, with exactly our fee
- * recipient and gas limit (a member configured otherwise refuses: the committee agrees on them or registers
- * nothing) and the round's timestamp.
+ * Validity of a proposed round: non-empty, each entry for one of our validators at most once, with exactly that
+ * validator's fee recipient and our gas limit (a member that knows another fee recipient or is configured otherwise
+ * refuses: the committee agrees on them or registers nothing) and the round's timestamp.
  */
 export function isAcceptableRegistrations(
   list: bellatrix.ValidatorRegistrationV1[] | undefined,
-  ours: ReadonlySet<string>,
+  /** Our validators (hex public key) and their fee recipients. */
+  ours: ReadonlyMap<string, Uint8Array>,
   params: BuilderParams,
   timestamp: number,
 ): boolean {
@@ -88,9 +90,10 @@ export function isAcceptableRegistrations(
   const seen = new Set<string>();
   for (const r of list) {
     const key = hex(r.pubkey);
-    if (!ours.has(key) || seen.has(key)) return false;
+    const feeRecipient = ours.get(key);
+    if (!feeRecipient || seen.has(key)) return false;
     seen.add(key);
-    if (!equal(r.feeRecipient, params.feeRecipient) || r.gasLimit !== params.gasLimit || r.timestamp !== timestamp) {
+    if (!equal(r.feeRecipient, feeRecipient) || r.gasLimit !== params.gasLimit || r.timestamp !== timestamp) {
       return false;
     }
   }

@@ -102,6 +102,20 @@ export function decodeBlock(config: BeaconConfig, slot: number, bytes: Uint8Arra
 }
 
 /**
+ * The execution payload a block pays through (a full block's payload, a blinded block's payload header: both carry
+ * `feeRecipient` and `blockHash`), or undefined for a phase0 or Altair block, which has none.
+ */
+export function executionPayloadOf(
+  block: BeaconBlock | BlindedBeaconBlock,
+): { readonly feeRecipient: Uint8Array; readonly blockHash: Uint8Array } | undefined {
+  const body = block.body as {
+    executionPayload?: { feeRecipient: Uint8Array; blockHash: Uint8Array };
+    executionPayloadHeader?: { feeRecipient: Uint8Array; blockHash: Uint8Array };
+  };
+  return body.executionPayload ?? body.executionPayloadHeader;
+}
+
+/**
  * GET /eth/v2/validator/blocks/{slot} (the v2 route carries the fork name, which must be the slot's). Sent by hand:
  * the 1.46 client only speaks v3, which older nodes such as Lodestar 1.5.1 do not serve.
  */
