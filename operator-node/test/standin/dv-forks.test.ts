@@ -3,19 +3,21 @@
  * and at Fulu (from an Electra genesis, upgraded at epoch 2), which runs validators 0..3 itself: half the stake, so nothing justifies unless the DV validators'
  * attestations are included. Every DV block goes through the spec state transition with signature checks
  * (devnet-beacon/src/chain.ts importBlock). Timeline, one epoch = 8 slots:
- *   epoch 0      no builder configured: local blocks (zero fee recipient);
- *   epoch 1..    builder settings given to every member: registrations threshold-signed, blocks blinded (the
- *                registration's fee recipient);
+ *   epoch 0      no builder configured: local blocks, paying the validators' fee recipient (prepare_beacon_proposer);
+ *   epoch 1..    builder settings given to every member: registrations threshold-signed with each validator's fee
+ *                recipient, blocks blinded (the registration's fee recipient);
  *   epoch 2..    member 3 stopped: the other three carry every duty;
  *   epoch 3      the builder answers 6 s late: proposals fall back to local blocks within the budget;
- *   epoch 4..    the builder answers again, and the committee's fee recipient changes: registrations are signed
- *                again and the builder's blocks pay the new one.
+ *   epoch 4      the builder answers again; mid-epoch the validators' fee recipient changes on every member;
+ *   epoch 5..    the new fee recipient applies: registrations are signed again, and every DV block, local or the
+ *                builder's, pays it (the committee refuses a block paying anyone else).
  */
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import type { CachedBeaconStateAltair } from "@lodestar/state-transition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StandInBeacon, type StandInFork, startStandInBeacon } from "../../../devnet-beacon/src/index.js";
 import type { NodeEvent } from "../../src/app/attester.js";
+import type { FeeRecipient } from "../../src/app/fee-recipients.js";
 import { type SingleCommitteeNode, startOperatorNode } from "../../src/app/node.js";
 import type { BuilderParams } from "../../src/duties/builder.js";
 import { jsonLogger } from "../../src/log.js";
@@ -30,10 +32,20 @@ const DOWN_EPOCH = 2;
 const SLOW_BUILDER_EPOCH = 3;
 /** Finality of this epoch needs epochs ≥ DOWN_EPOCH justified with three members up. */
 const FINALIZED_TARGET = 3;
-const BUILDER: BuilderParams = { feeRecipient: new Uint8Array(20).fill(0x11), gasLimit: 36_000_000 };
-/** From the epoch after the slow one: a new fee recipient, so registrations are signed again. */
-const BUILDER_2: BuilderParams = { feeRecipient: new Uint8Array(20).fill(0x22), gasLimit: 36_000_000 };
+const BUILDER: BuilderParams = { gasLimit: 36_000_000 };
+/** The DV validators' fee recipient until FEE_CHANGE_EPOCH, and from then on (set mid-epoch before it). */
+const FEE_RECIPIENT = new Uint8Array(20).fill(0x11);
+const FEE_RECIPIENT_2 = new Uint8Array(20).fill(0x22);
+const FEE_CHANGE_EPOCH = SLOW_BUILDER_EPOCH + 2;
 const TIMING_TAG = "standin-proposal-ms";
+
+interface DvBlock {
+  proposer: number;
+  /** Published blinded: the builder revealed its payload. */
+  viaBuilder: boolean;
+  /** The payload's fee recipient, hex. */
+  feeRecipient: string;
+}
 
 interface Run {
   beacon: StandInBeacon;
@@ -44,9 +56,11 @@ interface Run {
   /** slot → proposer, read while each epoch is current (the epoch cache holds only then). */
   proposers: Map<number, number>;
   /** DV blocks by slot as they become head (the stand-in prunes old blocks). */
-  blocks: Map<number, { proposer: number; viaBuilder: boolean; newFeeRecipient: boolean }>;
+  blocks: Map<number, DvBlock>;
   /** epoch → DV timely-target flags, the last reading while the epoch was the head state's previous one. */
   participation: Map<number, boolean[]>;
+  /** Every DV validator paying `feeRecipient`. */
+  feeRecipients: (feeRecipient: Uint8Array) => FeeRecipient[];
   stopSampling: () => void;
 }
 
@@ -68,6 +82,15 @@ async function startRun(fork: StandInFork, fuluForkEpoch: number | undefined): P
     genesisDelaySeconds: 8,
   });
   const { committee, perMember, validators, identity } = await interopCommittee(`standin-${fork}`);
+  // The builder's side of a blinded publication: the slots whose payload the builder revealed.
+  const unblinded = new Set<number>();
+  const unblind = beacon.chain.unblind.bind(beacon.chain);
+  beacon.chain.unblind = (signed) => {
+    unblinded.add(signed.message.slot);
+    return unblind(signed);
+  };
+  const feeRecipients = (feeRecipient: Uint8Array): FeeRecipient[] =>
+    validators.map((v) => ({ publicKey: v.publicKey, feeRecipient }));
   const events: NodeEvent[][] = Array.from({ length: N }, () => []);
   const published = new Map<number, number>();
   const nodes: (SingleCommitteeNode | undefined)[] = [];
@@ -82,6 +105,7 @@ async function startRun(fork: StandInFork, fuluForkEpoch: number | undefined): P
         threshold: 3,
         beaconUrl: beacon.url,
         listen: ["/ip4/127.0.0.1/tcp/0"],
+        feeRecipients: feeRecipients(FEE_RECIPIENT),
         onEvent: (e) => {
           events[member]!.push(e);
           if (e.type === "proposed" && !published.has(e.slot))
@@ -95,12 +119,13 @@ async function startRun(fork: StandInFork, fuluForkEpoch: number | undefined): P
     for (const [b, nb] of nodes.entries()) if (a !== b) na!.setPeerAddrs(b, nb!.listenAddrs());
   while (nodes.some((n) => n!.p2p.connectedMembers() < N - 1)) await sleep(50);
   const proposers = new Map<number, number>();
-  const blocks = new Map<number, { proposer: number; viaBuilder: boolean; newFeeRecipient: boolean }>();
+  const blocks = new Map<number, DvBlock>();
   const participation = new Map<number, boolean[]>();
   let sampled = -1;
   const timer = setInterval(() => {
     const head = beacon.chain.headBlock().signed.message;
-    for (const b of dvBlocks(beacon, Math.max(1, head.slot - SLOTS_PER_EPOCH), head.slot)) blocks.set(b.slot, b);
+    for (const b of dvBlocks(beacon, unblinded, Math.max(1, head.slot - SLOTS_PER_EPOCH), head.slot))
+      blocks.set(b.slot, b);
     const headEpoch = Math.floor(head.slot / SLOTS_PER_EPOCH);
     if (headEpoch > 0) participation.set(headEpoch - 1, dvTargetFlags(beacon));
     const epoch = Math.floor(Math.max(0, beacon.chain.currentSlot()) / SLOTS_PER_EPOCH);
@@ -119,25 +144,21 @@ async function startRun(fork: StandInFork, fuluForkEpoch: number | undefined): P
     proposers,
     blocks,
     participation,
+    feeRecipients,
     stopSampling: () => clearInterval(timer),
   };
 }
 
-/** DV blocks in the chain by slot: proposer and the payload's fee recipient (builder or local). */
-function dvBlocks(b: StandInBeacon, from: number, to: number) {
-  const out: { slot: number; proposer: number; viaBuilder: boolean; newFeeRecipient: boolean }[] = [];
+/** DV blocks in the chain by slot: proposer, whether the builder revealed its payload, the payload's fee recipient. */
+function dvBlocks(b: StandInBeacon, unblinded: ReadonlySet<number>, from: number, to: number) {
+  const out: ({ slot: number } & DvBlock)[] = [];
   for (let slot = from; slot <= to; slot++) {
     const block = b.chain.blockById(String(slot));
     if (!block || block.signed.message.slot !== slot) continue;
     const m = block.signed.message;
     if (!DV_INDICES.includes(m.proposerIndex)) continue;
     const feeRecipient = (m.body as { executionPayload: { feeRecipient: Uint8Array } }).executionPayload.feeRecipient;
-    out.push({
-      slot,
-      proposer: m.proposerIndex,
-      viaBuilder: [BUILDER, BUILDER_2].some((p) => Buffer.from(feeRecipient).equals(Buffer.from(p.feeRecipient))),
-      newFeeRecipient: Buffer.from(feeRecipient).equals(Buffer.from(BUILDER_2.feeRecipient)),
-    });
+    out.push({ slot, proposer: m.proposerIndex, viaBuilder: unblinded.has(slot), feeRecipient: hex(feeRecipient) });
   }
   return out;
 }
@@ -147,6 +168,8 @@ function dvTargetFlags(b: StandInBeacon): boolean[] {
   const state = b.chain.headState() as CachedBeaconStateAltair;
   return DV_INDICES.map((i) => (state.previousEpochParticipation.get(i) & 0b010) !== 0);
 }
+
+const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -185,7 +208,9 @@ describe.each([
     beacon.chain.builderDelayMs = 3 * SLOT_MS;
     await untilSlot(beacon, (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH);
     beacon.chain.builderDelayMs = 0;
-    for (const n of nodes) n?.setBuilder(BUILDER_2);
+    // Mid-epoch, so the change certainly waits for the next boundary on every member.
+    await untilSlot(beacon, (FEE_CHANGE_EPOCH - 1) * SLOTS_PER_EPOCH + SLOTS_PER_EPOCH / 2);
+    for (const n of nodes) n?.setFeeRecipients(run.feeRecipients(FEE_RECIPIENT_2));
     // Finality.
     const limit = (FINALIZED_TARGET + 5) * SLOTS_PER_EPOCH;
     let slot = (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH;
@@ -272,10 +297,14 @@ describe.each([
     const missed = dvSlots.filter((s) => !blocks.some((b) => b.slot === s));
     expect(missed.length, `missed DV slots ${missed.join(",")}`).toBeLessThanOrEqual(Math.floor(dvSlots.length / 10));
     for (const m of [0, 1, 2]) expect(run.events[m]!.filter((e) => e.type === "refused")).toEqual([]);
-    // Registrations: signed once per setting (two settings), resubmitted every epoch in between; the new fee
-    // recipient reaches the builder's blocks.
-    expect(blocks.some((b) => b.newFeeRecipient && b.slot >= (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH)).toBe(true);
-    expect(blocks.some((b) => b.newFeeRecipient && b.slot < (SLOW_BUILDER_EPOCH + 1) * SLOTS_PER_EPOCH)).toBe(false);
+    // Every DV block pays the validators' fee recipient of its epoch, local or the builder's; the new one reaches
+    // the builder's blocks (registrations signed again) and local ones.
+    const change = FEE_CHANGE_EPOCH * SLOTS_PER_EPOCH;
+    const wrong = blocks.filter((b) => b.feeRecipient !== hex(b.slot < change ? FEE_RECIPIENT : FEE_RECIPIENT_2));
+    expect(wrong.map((b) => `${b.slot}:${b.feeRecipient}`)).toEqual([]);
+    expect(blocks.some((b) => b.slot >= change && b.viaBuilder)).toBe(true);
+    expect(blocks.some((b) => b.slot >= change)).toBe(true);
+    // Registrations: signed once per fee recipient (two), resubmitted every epoch in between.
     for (const m of [0, 1, 2]) {
       const signed = run.events[m]!.filter((e) => e.type === "registration-signed");
       expect(signed.map((e) => e.validators)).toEqual([4, 4]);
