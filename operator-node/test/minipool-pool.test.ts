@@ -8,9 +8,10 @@
  *   - A member of a mini-pool whose exit was requested on-chain hands its key to the node's voluntary-exit duty, once,
  *     again after a failure, again after a restart (the request predates the checkpoint), and no more once Exited.
  *   - A funded validator whose 31 ETH top-up still waits in the beacon chain's pending deposits is reported at 32 ETH,
- *     not at the 1 ETH its balance shows (which the contract would book as 31 ETH lost).
+ *     not at the 1 ETH its balance shows (which the contract would book as 31 ETH lost); so is one whose top-up is
+ *     not in the beacon state at all yet (before Electra: eth1 data voting), until a block carries it.
  * The same server answers the report's queries at a slot (states/{slot}/validators, states/{slot}/pending_deposits)
- * and 404 for blocks (empty slots: no withdrawals).
+ * and blocks (404, an empty slot, unless a test put a body there).
  */
 
 import { mkdtempSync } from "node:fs";
@@ -73,6 +74,11 @@ const ops: Op[] = [];
 const beaconKeys = new Map<string, Hex>();
 const beaconBalances = new Map<string, bigint>();
 const pendingDeposits: { pubkey: Hex; amount: bigint }[] = [];
+/** activation_eligibility_epoch by lower-case 0x pubkey; unset means far future (not eligible). */
+const beaconEligibility = new Map<string, string>();
+/** Block bodies by slot; the others are empty slots. */
+const blockBodies = new Map<number, unknown>();
+let blockRequests = 0;
 const json = (res: import("node:http").ServerResponse, body: unknown) =>
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data: body }));
 const server = createServer((req, res) => {
@@ -87,7 +93,11 @@ const server = createServer((req, res) => {
         index: String(100 + i),
         balance: String(beaconBalances.get(id.toLowerCase()) ?? GWEI),
         status: "pending_queued",
-        validator: { pubkey: id, withdrawal_credentials: beaconKeys.get(id.toLowerCase()) },
+        validator: {
+          pubkey: id,
+          withdrawal_credentials: beaconKeys.get(id.toLowerCase()),
+          activation_eligibility_epoch: beaconEligibility.get(id.toLowerCase()) ?? "18446744073709551615",
+        },
       })),
     );
     return;
@@ -103,6 +113,12 @@ const server = createServer((req, res) => {
       })),
     );
     return;
+  }
+  const block = /^\/eth\/v2\/beacon\/blocks\/(\d+)$/.exec(url.pathname);
+  if (block) {
+    blockRequests++;
+    const body = blockBodies.get(Number(block[1]));
+    if (body) return json(res, { message: { slot: block[1], body } });
   }
   res.writeHead(404).end();
 });
@@ -399,5 +415,75 @@ describe("a funded validator's top-up still pending on the beacon chain", () => 
     // Sent from the member's identity address: the contract holds its vote for exactly this report.
     const hash = await readOracle<Hex>("reportHash", [report]);
     expect(await readOracle<Hex>("reportOf", [report!.epoch, member.id])).toBe(hash);
+  });
+});
+
+describe("a funded validator's top-up not in the beacon state yet (before Electra: in eth1 data voting)", () => {
+  /** A reporter whose clock makes `epoch` the report epoch (one period per epoch), on a contract clock past it. */
+  async function reporterFor(epoch: bigint, member: Op) {
+    const secondsPerEpoch = await readOracle<bigint>("secondsPerEpoch");
+    while ((await readOracle<bigint>("currentEpoch")) < epoch) {
+      await testClient.increaseTime({ seconds: Number(secondsPerEpoch) });
+      await testClient.mine({ blocks: 1 });
+    }
+    const nodeEpochSeconds = 8 * 12;
+    const genesisTime = Math.floor(Date.now() / 1000) - Number(epoch + 1n) * nodeEpochSeconds - nodeEpochSeconds / 2;
+    return new OracleReporter({
+      client,
+      rpcUrl: anvil.rpcUrl,
+      miniPools: deployment.miniPools,
+      operatorId: member.id,
+      account: member.identity,
+      beacon: { url: beaconUrl, genesisTime, secondsPerSlot: 12 } as BeaconChain,
+      periodEpochs: 1,
+      log: recordingLogger().log,
+    });
+  }
+
+  it("is reported at 1 + 31 ETH until a block carries it, then at the balance alone; an eligible one is not searched", async () => {
+    const [id] = await readMiniPools<bigint[]>("activeMiniPools");
+    const { validatorPubkey, operatorIds, fundedEpoch } = await readMiniPools<{
+      validatorPubkey: Hex;
+      operatorIds: bigint[];
+      fundedEpoch: bigint;
+    }>("miniPool", [id!]);
+    const key = validatorPubkey.toLowerCase();
+    const member = ops[Number(operatorIds[0]!) - 1]!;
+    // Nothing queued in the state: the pre-deposit's 1 ETH is all the chain holds for the key.
+    pendingDeposits.length = 0;
+    beaconBalances.set(key, GWEI);
+
+    // No block since the funding carried the top-up: in flight.
+    const first = (await readOracle<bigint>("lastEpoch")) + 2n;
+    blockRequests = 0;
+    const inFlight = await (await reporterFor(first, member)).tick();
+    expect(inFlight!.epoch).toBe(first);
+    expect(inFlight!.balancesGwei).toEqual([32n * GWEI]);
+    // The withdrawal scan's blocks (last accepted epoch, report slot], plus each block from the funding slot through
+    // the report slot once for the top-up.
+    const last = await readOracle<bigint>("lastEpoch");
+    const withdrawalScan = (epoch: bigint) => Number(epoch - last) * 8;
+    expect(blockRequests).toBe(withdrawalScan(first) + Number(first - fundedEpoch) * 8 + 1);
+
+    // A block after the funding carried a 31 ETH deposit for the key (and the chain applied it): counted once.
+    const arrival = Number(first) * 8 + 3;
+    blockBodies.set(arrival, { deposits: [{ data: { pubkey: validatorPubkey, amount: String(31n * GWEI) } }] });
+    beaconBalances.set(key, 32n * GWEI);
+    const applied = await (await reporterFor(first + 1n, member)).tick();
+    expect(applied!.balancesGwei).toEqual([32n * GWEI]);
+
+    // The same block seen but the balance still 1 ETH (the deposit applied and then lost): reported as it is.
+    beaconBalances.set(key, GWEI);
+    const lost = await (await reporterFor(first + 2n, member)).tick();
+    expect(lost!.balancesGwei).toEqual([GWEI]);
+
+    // Eligible for activation (needs 32 ETH): nothing in flight, and no block is searched beyond the withdrawal scan.
+    blockBodies.clear();
+    beaconEligibility.set(key, "3");
+    beaconBalances.set(key, 32n * GWEI);
+    blockRequests = 0;
+    const eligible = await (await reporterFor(first + 3n, member)).tick();
+    expect(eligible!.balancesGwei).toEqual([32n * GWEI]);
+    expect(blockRequests).toBe(withdrawalScan(first + 3n));
   });
 });

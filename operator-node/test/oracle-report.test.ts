@@ -1,6 +1,6 @@
 /** The oracle report a node builds: per mini-pool balances and withdrawals in the contract's order, participation. */
 import { describe, expect, it } from "vitest";
-import { buildReport, type ReportedValidator, withdrawalsTo } from "../src/pool/oracle.js";
+import { buildReport, depositsOf, type ReportedValidator, withdrawalsTo } from "../src/pool/oracle.js";
 
 const GWEI = 1_000_000_000n;
 const POOL = "0x00000000000000000000000000000000000000aa";
@@ -49,5 +49,38 @@ describe("withdrawalsTo", () => {
       { validator_index: "3", address: "0x00000000000000000000000000000000000000bb", amount: "7" },
     ]);
     expect([...sums]).toEqual([["9", 105n]]);
+  });
+});
+
+describe("depositsOf", () => {
+  it("finds a watched key's deposit of exactly the amount, in the eth1 bridge's list or Electra's execution requests", () => {
+    const a = `0x${"aa".repeat(48)}`;
+    const b = `0x${"bb".repeat(48)}`;
+    const watched = new Set([a, b]);
+    const topUp = 31n * GWEI;
+    expect(
+      depositsOf(
+        { deposits: [{ data: { pubkey: a.toUpperCase().replace("0X", "0x"), amount: "31000000000" } }] },
+        watched,
+        topUp,
+      ),
+    ).toEqual([a]);
+    expect(
+      depositsOf({ execution_requests: { deposits: [{ pubkey: b, amount: "31000000000" }] } }, watched, topUp),
+    ).toEqual([b]);
+    // Another amount (a stranger's 1 ETH) or an unwatched key is not the top-up.
+    expect(
+      depositsOf(
+        {
+          deposits: [
+            { data: { pubkey: a, amount: "1000000000" } },
+            { data: { pubkey: `0x${"cc".repeat(48)}`, amount: "31000000000" } },
+          ],
+        },
+        watched,
+        topUp,
+      ),
+    ).toEqual([]);
+    expect(depositsOf({}, watched, topUp)).toEqual([]);
   });
 });

@@ -12,7 +12,11 @@
  *
  * A balance counts the deposits the chain holds for the key but has not applied yet (Electra's pending deposits): the
  * 1 ETH pre-deposit makes the validator known, and its 31 ETH top-up then waits in that queue for minutes to days;
- * without them an honest report would book 31 ETH of the pool and the bond as lost.
+ * without them an honest report would book 31 ETH of the pool and the bond as lost. Before Electra the top-up waits
+ * outside the beacon state instead, in eth1 data voting (hours on mainnet, minutes on the devnet): a funded validator
+ * that is not yet eligible for activation and whose top-up no beacon block since its funding has carried counts the
+ * top-up as in flight (`toppedUpAt`). Eligibility ends the question: it needs the full 32 ETH, so it is read from the
+ * validator record and no block is scanned for it.
  *
  * Participation is per validator, from the beacon chain: did its balance (plus what was withdrawn) hold or grow over
  * the period (duties done) or fall (duties missed). An operator's figure is the average over the mini-pools it
@@ -30,6 +34,8 @@ const GWEI = 10n ** 9n;
 /** A funded validator the beacon chain has not credited yet counts at its deposit. */
 const DEPOSIT_GWEI = 32n * GWEI;
 const BPS = 10_000;
+/** A validator record's epoch fields when unset. */
+const FAR_FUTURE_EPOCH = "18446744073709551615";
 /** MiniPoolState values (PoolTypes.sol). */
 const MINIPOOL_AWAITING_DKG = 0;
 const MINIPOOL_FAILED = 3;
@@ -101,6 +107,20 @@ export function withdrawalsTo(
   return sums;
 }
 
+/** Deposits a block body carries: the eth1 bridge's (before Electra) and the execution requests' (Electra on). */
+export interface BlockDeposits {
+  deposits?: readonly { data: { pubkey: string; amount: string } }[];
+  execution_requests?: { deposits?: readonly { pubkey: string; amount: string }[] };
+}
+
+/** Lower-case 0x pubkeys among `watched` that a block body carries a deposit of exactly `amountGwei` for. Pure. */
+export function depositsOf(body: BlockDeposits, watched: ReadonlySet<string>, amountGwei: bigint): string[] {
+  const all = [...(body.deposits ?? []).map((d) => d.data), ...(body.execution_requests?.deposits ?? [])];
+  return all
+    .filter((d) => BigInt(d.amount) === amountGwei && watched.has(d.pubkey.toLowerCase()))
+    .map((d) => d.pubkey.toLowerCase());
+}
+
 /** The epoch to report at `currentEpoch`: the latest complete period boundary. */
 export function reportEpoch(currentEpoch: number, periodEpochs: number): bigint {
   return BigInt(Math.max(0, Math.floor((currentEpoch - 1) / periodEpochs) * periodEpochs));
@@ -123,6 +143,12 @@ export class OracleReporter {
   private settled: bigint | undefined;
   /** Lowest mini-pool id that may still need this node's verification vote. */
   private verifyFrom = 0n;
+  /**
+   * Per funded validator (lower-case pubkey) not yet seen eligible: the last slot whose block was searched for its
+   * top-up, and the slot whose block carried it, once found.
+   */
+  private readonly topUps = new Map<string, { through: number; arrivedAt?: number }>();
+  private topUpGwei: bigint | undefined;
 
   constructor(private readonly cfg: OracleReporterConfig) {}
 
@@ -240,8 +266,15 @@ export class OracleReporter {
     const covered = all.filter((p) => p.pool.fundedEpoch < epoch);
     const pubkeys = covered.map((p) => p.pool.validatorPubkey as Hex);
     const slot = Number(epoch) * SLOTS_PER_EPOCH;
+    const previousSlot = Math.max(0, slot - this.cfg.periodEpochs * SLOTS_PER_EPOCH);
     const now = await this.balances(slot, pubkeys);
-    const before = await this.balances(Math.max(0, slot - this.cfg.periodEpochs * SLOTS_PER_EPOCH), pubkeys);
+    const before = await this.balances(previousSlot, pubkeys);
+    const fundedSlots = covered.map((p) => Number(p.pool.fundedEpoch) * SLOTS_PER_EPOCH);
+    const inFlight = await this.topUpsInFlight(
+      slot,
+      pubkeys.map((k, i) => ({ key: k.toLowerCase(), fundedSlot: fundedSlots[i]! })),
+      now,
+    );
     const poolAddress = `0x${(
       (await client.readContract({
         address: miniPools,
@@ -253,15 +286,85 @@ export class OracleReporter {
     return covered.map((p, i) => {
       const key = pubkeys[i]!.toLowerCase();
       const index = now.get(key)?.index ?? before.get(key)?.index;
+      const at = (found: Map<string, { balance: bigint }>, s: number) => {
+        const v = found.get(key);
+        return v === undefined ? undefined : v.balance + (inFlight(key, s) ? this.topUpGwei! : 0n);
+      };
       return {
         miniPoolId: p.id,
         pubkey: pubkeys[i]!,
         operatorIds: [...p.pool.operatorIds],
-        balance: now.get(key)?.balance,
-        previousBalance: before.get(key)?.balance,
+        balance: at(now, slot),
+        previousBalance: at(before, previousSlot),
         withdrawn: index === undefined ? 0n : (withdrawn.get(index) ?? 0n),
       };
     });
+  }
+
+  /**
+   * Which funded validators' top-ups are still outside the beacon state (before Electra: in eth1 data voting), as a
+   * function of (pubkey, slot ≤ `slot`). A validator counts while the chain knows it (its pre-deposit), is not yet
+   * eligible for activation at `slot`, was funded by then and no block from its funding slot through that slot carried
+   * a deposit of the top-up's amount for it. Each block is read once per validator: the search resumes where it
+   * stopped, and ends for good once the top-up is found or the validator is seen eligible.
+   */
+  private async topUpsInFlight(
+    slot: number,
+    validators: readonly { key: string; fundedSlot: number }[],
+    found: Map<string, { eligible: boolean; pending: bigint }>,
+  ): Promise<(key: string, at: number) => boolean> {
+    if (!validators.some((v) => found.get(v.key)?.eligible === false)) return () => false;
+    this.topUpGwei ??=
+      DEPOSIT_GWEI -
+      (await this.cfg.client.readContract({
+        address: this.cfg.miniPools,
+        abi: cohortMiniPoolsAbi,
+        functionName: "PRE_DEPOSIT",
+      })) /
+        GWEI;
+    const watched = new Map<string, { fundedSlot: number; through: number; arrivedAt?: number }>();
+    for (const v of validators) {
+      const known = found.get(v.key);
+      if (!known) continue;
+      // Eligible, or the top-up in the state's own queue (Electra; already counted): it has arrived.
+      if (known.eligible || known.pending >= this.topUpGwei) {
+        this.topUps.delete(v.key);
+        continue;
+      }
+      const state = this.topUps.get(v.key) ?? { through: v.fundedSlot - 1 };
+      this.topUps.set(v.key, state);
+      watched.set(v.key, { fundedSlot: v.fundedSlot, ...state });
+    }
+    if (watched.size === 0) return () => false;
+    const searching = [...watched].filter(([, w]) => w.arrivedAt === undefined && w.through < slot);
+    if (searching.length > 0) {
+      const from = Math.min(...searching.map(([, w]) => w.through + 1));
+      for (let s = from; s <= slot; s++) {
+        const keys = new Set(searching.filter(([, w]) => w.through < s && w.arrivedAt === undefined).map(([k]) => k));
+        if (keys.size === 0) continue;
+        const body = await this.blockBody(s);
+        const arrived = body ? new Set(depositsOf(body, keys, this.topUpGwei)) : new Set<string>();
+        for (const key of keys) {
+          const state = this.topUps.get(key)!;
+          state.through = s;
+          if (arrived.has(key)) state.arrivedAt = s;
+          watched.set(key, { ...watched.get(key)!, ...state });
+        }
+      }
+    }
+    return (key, at) => {
+      const w = watched.get(key);
+      if (!w || at < w.fundedSlot) return false;
+      return w.arrivedAt === undefined || w.arrivedAt > at;
+    };
+  }
+
+  /** A slot's block body, or undefined for an empty slot. */
+  private async blockBody(slot: number): Promise<BlockDeposits | undefined> {
+    const res = await fetch(`${this.cfg.beacon.url}/eth/v2/beacon/blocks/${slot}`);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`beacon node answered ${res.status} for the block at slot ${slot}`);
+    return ((await res.json()) as { data: { message: { body: BlockDeposits } } }).data.message.body;
   }
 
   /**
@@ -290,24 +393,35 @@ export class OracleReporter {
   }
 
   /**
-   * Gwei balances (plus pending deposits) and indices at a slot's state, by lower-case 0x pubkey; validators unknown to
-   * the chain are absent.
+   * Gwei balances (plus pending deposits, also given apart), indices and activation eligibility at a slot's state, by
+   * lower-case 0x pubkey; validators unknown to the chain are absent.
    */
   private async balances(
     slot: number,
     pubkeys: readonly Hex[],
-  ): Promise<Map<string, { balance: bigint; index: string }>> {
-    const found = new Map<string, { balance: bigint; index: string }>();
+  ): Promise<Map<string, { balance: bigint; index: string; eligible: boolean; pending: bigint }>> {
+    const found = new Map<string, { balance: bigint; index: string; eligible: boolean; pending: bigint }>();
     if (pubkeys.length === 0) return found;
     const url = `${this.cfg.beacon.url}/eth/v1/beacon/states/${slot}/validators?id=${pubkeys.join(",")}`;
     const res = await fetch(url);
     if (res.status === 404) return found;
     if (!res.ok) throw new Error(`beacon node answered ${res.status} for the validators at slot ${slot}`);
-    const body = (await res.json()) as { data: { index: string; balance: string; validator: { pubkey: string } }[] };
+    const body = (await res.json()) as {
+      data: {
+        index: string;
+        balance: string;
+        validator: { pubkey: string; activation_eligibility_epoch: string };
+      }[];
+    };
     const pending = body.data.length > 0 ? await this.pendingDeposits(slot) : new Map<string, bigint>();
     for (const v of body.data) {
       const key = v.validator.pubkey.toLowerCase();
-      found.set(key, { balance: BigInt(v.balance) + (pending.get(key) ?? 0n), index: v.index });
+      found.set(key, {
+        balance: BigInt(v.balance) + (pending.get(key) ?? 0n),
+        pending: pending.get(key) ?? 0n,
+        index: v.index,
+        eligible: v.validator.activation_eligibility_epoch !== FAR_FUTURE_EPOCH,
+      });
     }
     return found;
   }
