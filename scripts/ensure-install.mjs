@@ -12,9 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 for (const dir of [root, join(root, "beacon")]) {
   const stamp = join(dir, "node_modules", ".cohort-lock-sha256");
-  // beacon/'s postinstall patches Lodestar (patch-engine-mock.mjs): a changed patch must reinstall too.
+  // beacon/'s postinstall patches Lodestar (patch-lodestar.mjs): a changed patch must reinstall too.
   const hash = createHash("sha256").update(readFileSync(join(dir, "package-lock.json")));
-  if (dir !== root) hash.update(readFileSync(join(dir, "patch-engine-mock.mjs")));
+  if (dir !== root) hash.update(readFileSync(join(dir, "patch-lodestar.mjs")));
   const lockHash = hash.digest("hex");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockHash) continue;
   console.error(

@@ -5,7 +5,7 @@
  * (their keys are the interop keys `interopSecretKey(i)`).
  *
  * Execution payloads come from Lodestar's built-in execution engine mock (`--execution.engineMock`): no execution
- * client installs here (../shared/TOOLCHAIN.md). The mock needs the patch beacon/patch-engine-mock.mjs applies at
+ * client installs here (../shared/TOOLCHAIN.md). The mock needs the patch beacon/patch-lodestar.mjs applies at
  * install. It builds empty payloads that pay the fee recipient the proposer asked for, which is what the fee-recipient
  * rules need; it is the only stand-in in this chain, everything else is Lodestar's real beacon node.
  *
