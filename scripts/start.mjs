@@ -76,7 +76,12 @@ try {
     {
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, VITE_RPC_URL: rpcUrl, VITE_DEPLOYMENT_FILE: deploymentFile },
+      env: {
+        ...process.env,
+        VITE_RPC_URL: rpcUrl,
+        VITE_DEPLOYMENT_FILE: deploymentFile,
+        VITE_BEACON_URL: cluster.beacon.url,
+      },
     },
   );
   stops.push(

@@ -3,7 +3,10 @@ import { feePerYear } from "../operators/format";
 import { useBlocksPerDay } from "../tx/useChainClock";
 import { useTokenFormat } from "../tx/useTokenFormat";
 import { FundForm } from "./FundForm";
+import { marginBlocks, RUNWAY_MARGIN_DAYS, roughDuration, runwayWarning } from "./runway";
+import type { BeaconView } from "./useBeaconValidators";
 import { type MyCommittee, runwayDays } from "./useMyValidators";
+import { useRunwayTopUp } from "./useRunwayTopUp";
 import { ValidatorItem } from "./ValidatorItem";
 import { WithdrawForm } from "./WithdrawForm";
 
@@ -14,7 +17,7 @@ function days(d: number | null): string {
 }
 
 /** A committee account: who serves it, what it holds, how long that lasts, and the owner's validators in it. */
-export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
+export function CommitteeCard({ committee: c, beacon }: { committee: MyCommittee; beacon: BeaconView }) {
   const { fmt } = useTokenFormat();
   const perDay = useBlocksPerDay();
   const bpd = perDay.data?.blocksPerDay;
@@ -29,6 +32,9 @@ export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
   const liquidated = !c.active && c.validatorCount > 0;
   const empty = c.validatorCount === 0;
   const liquidatable = c.active && !empty && c.liquidationBlock !== null && c.liquidationBlock <= c.atBlock;
+  const margin = bpd ? marginBlocks(bpd) : null;
+  const warning = margin === null ? null : runwayWarning(c, margin);
+  const topUp = useRunwayTopUp(c.owner, c.operatorIds, warning ? margin : null);
 
   return (
     <article
@@ -106,6 +112,30 @@ export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
         {perDay.data?.measured ? ` (measured on this chain: ${perDay.data.secondsPerBlock.toFixed(1)} s a block)` : ""}.
         Operator fees: {c.operators.map((op) => `${op.name} ${fmt(op.fee)}`).join(", ")} per block.
       </p>
+      {warning && (
+        <div
+          role="alert"
+          className="mb-4 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900"
+          data-testid="runway-warning"
+        >
+          <p className="font-semibold">
+            {warning.liquidatableNow
+              ? "Fee balance below the liquidation threshold: anyone may liquidate this committee now"
+              : `Fee balance runs low: anyone may liquidate this committee in about ${roughDuration(Number(warning.blocksLeft) / Number(bpd))} (${warning.blocksLeft.toLocaleString("en-US")} blocks)`}
+          </p>
+          <p className="mt-1">
+            If it is liquidated, its operators stop serving these validators and they miss duties.{" "}
+            {topUp.data === undefined ? (
+              "Reading the amount to top up…"
+            ) : (
+              <>
+                Top up at least <strong data-testid="runway-top-up">{fmt(topUp.data)}</strong> (filled in below) to stay{" "}
+                {RUNWAY_MARGIN_DAYS.toString()} days of fees above the threshold at today's fees.
+              </>
+            )}
+          </p>
+        </div>
+      )}
       {liquidated && (
         <p className="mb-3 text-sm text-red-800">
           Its operators stopped serving these validators when the balance ran low, so they are missing duties.
@@ -119,7 +149,12 @@ export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
         <WithdrawForm operatorIds={c.operatorIds} available={c.balance} />
       ) : (
         <div className="grid gap-4 lg:grid-cols-2">
-          <FundForm key="deposit" operatorIds={c.operatorIds} mode="deposit" />
+          <FundForm
+            key="deposit"
+            operatorIds={c.operatorIds}
+            mode="deposit"
+            suggested={warning ? topUp.data : undefined}
+          />
           <WithdrawForm
             operatorIds={c.operatorIds}
             available={c.balance > c.requiredCollateral ? c.balance - c.requiredCollateral : 0n}
@@ -135,7 +170,7 @@ export function CommitteeCard({ committee: c }: { committee: MyCommittee }) {
           <h3 className="mt-5 text-sm font-semibold text-slate-700">Validators</h3>
           <ul className="divide-y divide-slate-100">
             {c.validators.map((v) => (
-              <ValidatorItem key={v.publicKey} validator={v} operators={c.operators} />
+              <ValidatorItem key={v.publicKey} validator={v} operators={c.operators} beacon={beacon} />
             ))}
           </ul>
         </>

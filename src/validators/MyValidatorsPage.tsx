@@ -5,16 +5,20 @@ import { NoDeployment } from "../chain/NoDeployment";
 import { WrongNetworkBanner } from "../tx/WrongNetworkBanner";
 import { Notice } from "../ui/Notice";
 import { PageHeader } from "../ui/PageHeader";
+import { BeaconNotice } from "./BeaconNotice";
 import { CommitteeCard } from "./CommitteeCard";
+import { useBeaconValidators } from "./useBeaconValidators";
 import { useMyValidators } from "./useMyValidators";
 
 export default function MyValidatorsPage() {
   const { address, isConnected } = useAccount();
   const result = useMyValidators(address);
+  // One batched beacon read for every validator on the page.
+  const beacon = useBeaconValidators(result.data?.flatMap((c) => c.validators.map((v) => v.publicKey)) ?? []);
   const header = (
     <PageHeader
       title="My validators"
-      intro="Validators you registered with Cohort, grouped by committee, with each committee's fee balance and runway."
+      intro="Validators you registered with Cohort, grouped by committee, with their status on the beacon chain and each committee's fee balance and runway."
     />
   );
   if (!cohortContracts()) {
@@ -47,8 +51,9 @@ export default function MyValidatorsPage() {
         </Notice>
       ) : (
         <div className="grid gap-6">
+          <BeaconNotice view={beacon} validatorCount={result.data.reduce((n, c) => n + c.validators.length, 0)} />
           {result.data.map((c) => (
-            <CommitteeCard key={c.key} committee={c} />
+            <CommitteeCard key={c.key} committee={c} beacon={beacon} />
           ))}
         </div>
       )}

@@ -1,5 +1,5 @@
 import { nodeApis } from "./nodeApis";
-import { type DutyRow, dutyRowsFor, nodeServes, refusalText } from "./nodeStatus";
+import { type DutyRow, type DutySummary, dutyRowsFor, dutySummary, nodeServes, refusalText } from "./nodeStatus";
 import { type NodeView, useNodeStatus } from "./useNodeStatus";
 
 interface Member {
@@ -48,6 +48,18 @@ function DutyTable({ rows, indexKnown }: { rows: DutyRow[]; indexKnown: boolean 
         ))}
       </tbody>
     </table>
+  );
+}
+
+function SummaryLine({ s }: { s: DutySummary }) {
+  const parts = [`${s.signed} signed`];
+  if (s.submitted !== null) parts.push(`${s.submitted} submitted to the beacon node`);
+  if (s.aggregated !== null && s.aggregated > 0) parts.push(`${s.aggregated} aggregated`);
+  if (s.refused > 0) parts.push(`${s.refused} refused by slashing protection`);
+  return (
+    <p className="mt-1 text-xs text-slate-600" data-testid="duty-summary">
+      Last {s.slots} duty slot{s.slots === 1 ? "" : "s"} for this validator: {parts.join(", ")}.
+    </p>
   );
 }
 
@@ -106,7 +118,10 @@ function MemberStatus({
               : " The node picks validators up from the chain's events; if this lasts, ask its operator."}
           </p>
         ) : (
-          <DutyTable rows={rows} indexKnown={validatorIndex !== undefined} />
+          <>
+            <SummaryLine s={dutySummary(rows)} />
+            <DutyTable rows={rows} indexKnown={validatorIndex !== undefined} />
+          </>
         ))}
     </li>
   );
@@ -145,8 +160,9 @@ export function NodeStatusPanel({
       </ul>
       {validatorIndex === undefined && (
         <p className="py-2 text-xs text-slate-500">
-          Nodes record submissions by beacon validator index, which this page does not know yet, so only consensus and
-          signing are shown per slot.
+          Nodes record submissions by beacon validator index, which the beacon node has not given for this validator
+          (not configured, unreachable, or the validator is not on the beacon chain yet), so only consensus and signing
+          are shown per slot.
         </p>
       )}
     </section>

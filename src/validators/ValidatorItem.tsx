@@ -3,13 +3,27 @@ import { cohortContracts, cohortRegistryAbi } from "../chain/contracts";
 import { secondaryButtonClass } from "../tx/FormField";
 import { TxStatusLine } from "../tx/TxStatusLine";
 import { useTx } from "../tx/useTx";
+import { BeaconLine, beaconRecord } from "./BeaconLine";
+import { exitStage } from "./beaconStatus";
 import { ChangeOperatorForm } from "./ChangeOperatorForm";
 import { FeeRecipientForm } from "./FeeRecipientForm";
 import { NodeStatusPanel } from "./NodeStatusPanel";
+import type { BeaconView } from "./useBeaconValidators";
 import type { CommitteeOperator, MyValidator } from "./useMyValidators";
 
-/** One validator: its key and the owner's actions on it. Destructive actions ask a second click. */
-export function ValidatorItem({ validator, operators }: { validator: MyValidator; operators: CommitteeOperator[] }) {
+/**
+ * One validator: its key, its beacon-chain record and the owner's actions on it. Destructive actions ask a second
+ * click.
+ */
+export function ValidatorItem({
+  validator,
+  operators,
+  beacon,
+}: {
+  validator: MyValidator;
+  operators: CommitteeOperator[];
+  beacon: BeaconView;
+}) {
   const tx = useTx();
   const [done, setDone] = useState("");
   const [confirm, setConfirm] = useState<"remove" | "exit" | null>(null);
@@ -18,6 +32,9 @@ export function ValidatorItem({ validator, operators }: { validator: MyValidator
   // Opened on demand: the panel polls every committee node while it is shown.
   const [watching, setWatching] = useState(false);
   const registry = cohortContracts()?.registry;
+  const record = beaconRecord(beacon, validator.publicKey);
+  // Nothing left to request once the beacon chain shows the validator leaving, whoever started it.
+  const leaving = record ? exitStage(false, record.found) !== null : false;
   const call = (label: string, functionName: string) => ({
     label,
     address: registry!,
@@ -47,11 +64,12 @@ export function ValidatorItem({ validator, operators }: { validator: MyValidator
           </span>
         )}
       </div>
+      <BeaconLine view={beacon} publicKey={validator.publicKey} exitRequested={validator.exitRequested} />
       <div className="flex flex-wrap gap-2">
         <button
           type="button"
           className={secondaryButtonClass}
-          disabled={tx.busy || validator.exitRequested}
+          disabled={tx.busy || validator.exitRequested || leaving}
           onClick={() => act("exit")}
         >
           {confirm === "exit" ? "Confirm: ask the committee to exit" : "Request exit"}
@@ -96,7 +114,9 @@ export function ValidatorItem({ validator, operators }: { validator: MyValidator
         wrongNetwork={tx.wrongNetwork}
         onSwitchNetwork={tx.switchNetwork}
       />
-      {watching && <NodeStatusPanel publicKey={validator.publicKey} members={operators} />}
+      {watching && (
+        <NodeStatusPanel publicKey={validator.publicKey} members={operators} validatorIndex={record?.found?.index} />
+      )}
       {moving && <ChangeOperatorForm validator={validator} onDone={() => setMoving(false)} />}
       {payee && <FeeRecipientForm publicKey={validator.publicKey} />}
     </li>

@@ -101,6 +101,27 @@ export function dutyRowsFor(status: NodeStatus, publicKey: string, validatorInde
   return rows;
 }
 
+/** A node's recent duty slots for one validator in counts; submitted/aggregated are null without its index. */
+export interface DutySummary {
+  slots: number;
+  signed: number;
+  refused: number;
+  submitted: number | null;
+  aggregated: number | null;
+}
+
+export function dutySummary(rows: readonly DutyRow[]): DutySummary {
+  const count = (f: (r: DutyRow) => boolean) => rows.filter(f).length;
+  const attributed = rows.length > 0 && rows.every((r) => r.submitted !== null);
+  return {
+    slots: rows.length,
+    signed: count((r) => r.outcome === "signed"),
+    refused: count((r) => r.outcome === "refused"),
+    submitted: attributed || rows.length === 0 ? count((r) => r.submitted === true) : null,
+    aggregated: attributed || rows.length === 0 ? count((r) => r.aggregated === true) : null,
+  };
+}
+
 /** Whether the node lists the validator among those it serves (it learns them from the chain's events). */
 export const nodeServes = (status: NodeStatus, publicKey: string) => status.validators.includes(bareKey(publicKey));
 

@@ -22,6 +22,8 @@ export interface CommitteeOperator {
 }
 
 export interface MyCommittee {
+  /** The account owner; with the operator set it names the committee account. */
+  owner: Address;
   /** The operator set as "1-2-3-4" (`operatorSetKey`); with the owner it names one registry account. */
   key: string;
   operatorIds: readonly bigint[];
@@ -132,6 +134,7 @@ async function readCommittee(
   const validatorCount = Number(committee.validatorCount);
   const requiredCollateral = await read<bigint>("requiredCollateral", [operatorIds, BigInt(validatorCount)]);
   return {
+    owner,
     key: operatorSetKey(operatorIds),
     operatorIds,
     operators,
