@@ -33,6 +33,20 @@ const PATCHES = [
     original: `            (headSlot <= currentSlot && headSlot >= currentSlot - this.slotImportTolerance)) &&`,
     patched: `            (headSlot <= currentSlot && (headSlot >= currentSlot - this.slotImportTolerance || this.opts.isSingleNode))) && // cohort patch (beacon/patch-lodestar.mjs)`,
   },
+  {
+    // The engine mock builds every payload with no withdrawals, whatever the payload attributes ask for. Once a
+    // validator with 0x01 credentials holds more than 32 ETH (a mini-pool's after its first rewards), the beacon state
+    // expects its sweep in the next payload, every proposal fails "Invalid withdrawals length expected=1 actual=0" and
+    // the chain stops until penalties take the balance back under 32 ETH (seen: no block for two epochs).
+    name: "engine mock payloads carry the expected withdrawals",
+    file: "@lodestar/beacon-node/lib/execution/engine/mock.js",
+    original: `            executionPayload.transactions = [];
+`,
+    patched: `            executionPayload.transactions = [];
+            // cohort patch (beacon/patch-lodestar.mjs): the withdrawals the beacon state expects
+            if (payloadAttributes.withdrawals) executionPayload.withdrawals = payloadAttributes.withdrawals;
+`,
+  },
 ];
 
 let failed = false;
