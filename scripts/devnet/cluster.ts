@@ -3,18 +3,26 @@
  * Lodestar runs itself, genesis validators 4..7 registered as distributed validators of three overlapping committees
  * of the six demo operators (genesis-validators.ts), and the six operator nodes as processes (nodes.ts). Every start
  * is a new chain, so every start begins from empty node folders. `npm start` and the E2E tests use it.
+ *
+ * The two chains are linked as on a real network: the beacon chain follows the deposit contract on anvil (a deposit
+ * there becomes a validator; deposit-genesis.ts, scripts/beacon/launch.ts `eth1`), the oracle's epochs are the beacon
+ * chain's, and withdrawals in beacon blocks are credited on anvil (withdrawals.ts).
  */
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { mnemonicToAccount } from "viem/accounts";
 import { type Beacon, startBeacon } from "../beacon/launch.js";
 import { type Devnet, type DevnetDeployment, startDevnet } from "./chain.js";
+import { checkBeaconDepositRoot } from "./deposit-genesis.js";
 import { registerGenesisValidators } from "./genesis-validators.js";
 import { type DevnetNode, prepareNodes } from "./nodes.js";
+import { creditWithdrawals, type WithdrawalCredits } from "./withdrawals.js";
 
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 /** Anvil account 9 owns the genesis distributed validators (accounts 1–4 own the operators). */
 const GENESIS_OWNER_ACCOUNT = 9;
+/** The dev chain's genesis validators: 0..3 run inside Lodestar, 4..7 are the devnet's distributed validators. */
+const GENESIS_VALIDATORS = 8;
 
 /**
  * Genesis validators 4..7 spread over three committees of four out of six operators, so every operator serves two
@@ -39,12 +47,16 @@ export interface ClusterOptions {
   readonly apiBasePort?: number;
   /** Start the node processes (default true); tests may start them one by one. */
   readonly startNodes?: boolean;
+  /** Chain config overrides for the beacon node (`--params.KEY value`), e.g. `{ SHARD_COMMITTEE_PERIOD: 0 }`. */
+  readonly beaconParams?: Readonly<Record<string, string | number>>;
   readonly log?: (line: string) => void;
 }
 
 export interface Cluster {
   readonly devnet: Devnet;
   readonly beacon: Beacon;
+  /** Withdrawals of the beacon chain's blocks credited on anvil. */
+  readonly withdrawals: WithdrawalCredits;
   readonly nodes: readonly DevnetNode[];
   /** The deployment as written to `<dir>/deployment.json`, with `nodeApis` (operator id → API URL) and `beaconUrl`. */
   readonly deployment: ClusterDeployment;
@@ -74,22 +86,58 @@ export interface ClusterDeployment extends DevnetDeployment {
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const dir = resolve(o.dir);
   const say = o.log ?? (() => {});
-  say("starting the EVM chain and deploying the contracts…");
-  const devnet = await startDevnet({
-    port: o.rpcPort ?? 8545,
-    dir,
-    ...(o.p2pBasePort ? { p2pBasePort: o.p2pBasePort } : {}),
-  });
+  say("starting the EVM chain with the deposit contract and the beacon chain's genesis deposits…");
   let beacon: Beacon | undefined;
+  let devnet: Devnet;
+  try {
+    devnet = await startDevnet({
+      port: o.rpcPort ?? 8545,
+      dir,
+      ...(o.p2pBasePort ? { p2pBasePort: o.p2pBasePort } : {}),
+      beacon: {
+        genesisValidators: GENESIS_VALIDATORS,
+        start: async (deposits) => {
+          say(
+            `starting the Lodestar dev chain following deposit contract ${deposits.depositContract} ` +
+              "(validators 0..3 run inside Lodestar)…",
+          );
+          beacon = await startBeacon({
+            dataDir: join(dir, "beacon"),
+            restPort: o.beaconPort ?? 0,
+            genesisValidators: GENESIS_VALIDATORS,
+            ...(o.beaconParams ? { params: o.beaconParams } : {}),
+            eth1: deposits,
+          });
+          await checkBeaconDepositRoot(beacon.url, deposits);
+          say(`deposit root ${deposits.depositRoot} (${deposits.depositCount} deposits) is the beacon genesis's`);
+          say("deploying the contracts…");
+          return {
+            genesisTime: BigInt(beacon.genesisTime),
+            secondsPerEpoch: BigInt(beacon.secondsPerSlot * beacon.slotsPerEpoch),
+          };
+        },
+      },
+    });
+  } catch (error) {
+    await beacon?.stop();
+    throw error;
+  }
+  let withdrawals: WithdrawalCredits | undefined;
   let nodes: DevnetNode[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
+    await withdrawals?.stop();
     await beacon?.stop();
     await devnet.stop();
   };
   try {
-    say("starting the Lodestar dev chain (validators 0..3 run inside Lodestar)…");
-    beacon = await startBeacon({ dataDir: join(dir, "beacon"), restPort: o.beaconPort ?? 0 });
+    if (!beacon) throw new Error("the devnet did not start its beacon node");
+    withdrawals = await creditWithdrawals({
+      beaconUrl: beacon.url,
+      rpcUrl: devnet.rpcUrl,
+      pollMs: beacon.secondsPerSlot * 1000,
+      log: say,
+    });
     const { deployment } = devnet;
     const validatorPublicKeys: `0x${string}`[] = [];
     for (const c of DEVNET_COMMITTEES) {
@@ -174,7 +222,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         await new Promise((r) => setTimeout(r, 500));
       }
     };
-    return { devnet, beacon, nodes, deployment: full, validatorPublicKeys, watch, waitHealthy, stop };
+    return { devnet, beacon, withdrawals, nodes, deployment: full, validatorPublicKeys, watch, waitHealthy, stop };
   } catch (error) {
     await stop();
     throw error;

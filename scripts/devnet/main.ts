@@ -1,5 +1,6 @@
 /**
  * Runs the chain half of the devnet until Ctrl-C:  npx tsx scripts/devnet/main.ts [--port 8545] [--dir .devnet]
+ * Without a beacon chain (npm start runs both, scripts/devnet/cluster.ts): its deposit contract is not followed by any.
  */
 import { parseArgs } from "node:util";
 import { startDevnet } from "./chain.js";
@@ -13,6 +14,7 @@ const { deployment } = devnet;
 console.log(`Cohort devnet on ${devnet.rpcUrl} (chain id ${deployment.chainId})`);
 console.log(`  registry  ${deployment.registry}`);
 console.log(`  token     ${deployment.token}`);
+console.log(`  pool      ${deployment.pool} (deposit contract ${deployment.depositContract})`);
 console.log(`  deployed at block ${deployment.deployBlock}; deployment written to ${values.dir}/deployment.json`);
 for (const op of deployment.operators) {
   console.log(`  operator ${op.id}  ${op.name.padEnd(20)} owner ${op.owner}  keys ${op.keyFile}`);
