@@ -16,7 +16,7 @@ import { SlashingProtection } from "../../src/signer/slashing-protection.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js";
 
-// A real Lodestar dev chain (phase0, minimal preset, 2-second slots, SHARD_COMMITTEE_PERIOD 0 so a fresh validator
+// A real Lodestar dev chain (Capella from genesis, minimal preset, 2-second slots, SHARD_COMMITTEE_PERIOD 0 so a fresh validator
 // may exit) runs validators 0..3; 4..7 are distributed validators of a 3-of-4 committee of operator nodes in this
 // process. Member 3 is never started (f = 1): every duty below completes with exactly the threshold.
 const RUNNING = [0, 1, 2];
@@ -159,5 +159,19 @@ describe("block proposals, aggregation with consensus and a voluntary exit: 3 of
     const exiting = state !== undefined && BigInt(state.data.validator.exit_epoch) < 2n ** 63n;
     expect(inPool || exiting).toBe(true);
     for (const m of RUNNING) expect(events[m]!.filter((e) => e.type === "exited")).toHaveLength(1);
-  }, 60_000);
+
+    // Followed through on the beacon chain: exit epoch = inclusion epoch + 1 + MAX_SEED_LOOKAHEAD (4), so about six
+    // epochs (~100 s on this chain) until the validator is `exited_unslashed`.
+    const t0 = Date.now();
+    const statuses: string[] = [];
+    for (;;) {
+      const v = await get<{ data: { status: string } }>(`/eth/v1/beacon/states/head/validators/${EXITING}`);
+      const s = v?.data.status ?? "unknown";
+      if (statuses.at(-1) !== s) statuses.push(s);
+      if (s.startsWith("exited") || Date.now() - t0 > 200_000) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    console.log(`validator ${EXITING}: ${statuses.join(" → ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    expect(statuses.at(-1)).toBe("exited_unslashed");
+  }, 260_000);
 });
