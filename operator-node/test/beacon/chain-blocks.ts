@@ -228,3 +228,68 @@ export function countInclusion(
 
 export const epochOf = (slot: number) => Math.floor(slot / SLOTS_PER_EPOCH);
 export { SLOTS_PER_EPOCH };
+
+/** A canonical block's sync aggregate bits and fee recipient (Altair / Bellatrix on), or undefined for a missed slot. */
+export async function blockBody(
+  beaconUrl: string,
+  slot: number,
+): Promise<{ proposer: number; syncBits: string; feeRecipient: string | undefined } | undefined> {
+  const b = await get<{
+    data: {
+      message: {
+        slot: string;
+        proposer_index: string;
+        body: { sync_aggregate?: { sync_committee_bits: string }; execution_payload?: { fee_recipient: string } };
+      };
+    };
+  }>(beaconUrl, `/eth/v2/beacon/blocks/${slot}`);
+  if (!b || Number(b.data.message.slot) !== slot) return undefined;
+  const { body } = b.data.message;
+  if (!body.sync_aggregate) throw new Error(`block ${slot} has no sync aggregate: the chain is not Altair or later`);
+  return {
+    proposer: Number(b.data.message.proposer_index),
+    syncBits: body.sync_aggregate.sync_committee_bits,
+    feeRecipient: body.execution_payload?.fee_recipient.toLowerCase(),
+  };
+}
+
+/** The sync committee serving `epoch`: validator index by position (a validator may hold several positions). */
+export async function syncCommitteeOf(beaconUrl: string, epoch: number): Promise<number[]> {
+  const body = await get<{ data: { validators: string[] } }>(
+    beaconUrl,
+    `/eth/v1/beacon/states/head/sync_committees?epoch=${epoch}`,
+  );
+  return body!.data.validators.map(Number);
+}
+
+/**
+ * Sync-committee participation of `validators` in the canonical blocks of [from, to): per validator, in how many
+ * blocks at least one of its positions has its bit set, out of the blocks whose committee holds it. A block's
+ * aggregate signs the previous slot's root, by the committee of the block's own epoch.
+ */
+export async function syncParticipation(
+  beaconUrl: string,
+  validators: ReadonlySet<number>,
+  from: number,
+  to: number,
+): Promise<Map<number, [set: number, blocks: number]>> {
+  const committees = new Map<number, number[]>();
+  const out = new Map<number, [number, number]>();
+  for (let slot = from; slot < to; slot++) {
+    const block = await blockBody(beaconUrl, slot);
+    if (!block) continue;
+    const epoch = epochOf(slot);
+    const committee =
+      committees.get(epoch) ?? committees.set(epoch, await syncCommitteeOf(beaconUrl, epoch)).get(epoch)!;
+    const seen = new Map<number, boolean>();
+    committee.forEach((v, i) => {
+      if (validators.has(v)) seen.set(v, (seen.get(v) ?? false) || bit(block.syncBits, i));
+    });
+    for (const [v, set] of seen) {
+      const row = out.get(v) ?? out.set(v, [0, 0]).get(v)!;
+      row[1]++;
+      if (set) row[0]++;
+    }
+  }
+  return out;
+}

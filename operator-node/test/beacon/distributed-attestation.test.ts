@@ -13,12 +13,15 @@ import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
 import { ShareSigner } from "../../src/signer/share-signer.js";
 import { SlashingProtection } from "../../src/signer/slashing-protection.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
+import { syncParticipation } from "./chain-blocks.js";
 import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js";
 
-// A real Lodestar dev chain (minimal preset, 2-second slots) runs validators 0..3; validators 4..7 are distributed
+// A real Lodestar dev chain (Capella from genesis, minimal preset, 2-second slots) runs validators 0..3; validators 4..7 are distributed
 // validators of a 3-of-4 committee of operator nodes in this process, each with its own libp2p node, consensus
 // engine, SQLite slashing database and share signer. Member 3 is never started (f = 1).
 const RUNNING = [0, 1, 2];
+/** Epochs counted: attestations, aggregates and sync-committee bits. */
+const SYNC_EPOCHS = 3;
 const identity = identityOf("distributed-attestation");
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -98,8 +101,8 @@ describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStu
 
   it("validators 4..7 attest through consensus, exchanged partials and combined signatures; attestations land in blocks", async () => {
     const firstEpoch = Math.floor(Math.max(0, slotAt(chain, Date.now())) / SLOTS_PER_EPOCH) + 1;
-    // Two whole epochs, plus two slots for the last attestations to be included.
-    await sleepUntil(slotStartMs(chain, (firstEpoch + 2) * SLOTS_PER_EPOCH + 2));
+    // Three whole epochs, plus two slots for the last attestations to be included.
+    await sleepUntil(slotStartMs(chain, (firstEpoch + SYNC_EPOCHS) * SLOTS_PER_EPOCH + 2));
 
     const submitted = new Map<string, number>();
     for (const member of RUNNING) {
@@ -148,5 +151,18 @@ describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStu
     expect(status.validators).toHaveLength(DV_INDICES.length);
     expect(status.recentDuties.some((d) => d.decided && d.submittedIndices.length > 0)).toBe(true);
     expect((await fetch(`${apiUrl}/health`)).status).toBe(200);
-  }, 120_000);
+
+    // Sync committee (Altair on): with 8 validators and 32 positions every validator sits in it. Each of ours must
+    // have its bit set in most of the chain's blocks, counted from the blocks themselves.
+    const from = firstEpoch * SLOTS_PER_EPOCH + 1;
+    const participation = await syncParticipation(beacon.url, new Set(DV_INDICES), from, from + SYNC_EPOCHS * 8 - 1);
+    console.log(
+      `sync committee bits of validators 4..7 in blocks ${from}..: ${[...participation]
+        .map(([v, [set, blocks]]) => `${v}: ${set}/${blocks}`)
+        .join(", ")}`,
+    );
+    expect([...participation.keys()].sort()).toEqual(DV_INDICES);
+    for (const [v, [set, blocks]] of participation)
+      expect(set, `validator ${v}: ${set}/${blocks}`).toBeGreaterThan(blocks / 2);
+  }, 150_000);
 });
