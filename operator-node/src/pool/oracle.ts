@@ -107,10 +107,26 @@ export function withdrawalsTo(
   return sums;
 }
 
+/** What a report reads from a block body: withdrawals, and deposits for the top-up search. */
+interface ReportedBlock extends BlockDeposits {
+  execution_payload?: { withdrawals?: { validator_index: string; address: string; amount: string }[] };
+}
+
 /** Deposits a block body carries: the eth1 bridge's (before Electra) and the execution requests' (Electra on). */
 export interface BlockDeposits {
   deposits?: readonly { data: { pubkey: string; amount: string } }[];
   execution_requests?: { deposits?: readonly { pubkey: string; amount: string }[] };
+}
+
+/** Gwei withdrawn to `address` per validator index over some blocks' execution payloads. Pure. */
+function withdrawalsIn(address: Address, blocks: ReadonlyMap<number, ReportedBlock>): Map<string, bigint> {
+  const sums = new Map<string, bigint>();
+  for (const body of blocks.values()) {
+    for (const [index, gwei] of withdrawalsTo(address, body.execution_payload?.withdrawals ?? [])) {
+      sums.set(index, (sums.get(index) ?? 0n) + gwei);
+    }
+  }
+  return sums;
 }
 
 /** Lower-case 0x pubkeys among `watched` that a block body carries a deposit of exactly `amountGwei` for. Pure. */
@@ -267,13 +283,16 @@ export class OracleReporter {
     const pubkeys = covered.map((p) => p.pool.validatorPubkey as Hex);
     const slot = Number(epoch) * SLOTS_PER_EPOCH;
     const previousSlot = Math.max(0, slot - this.cfg.periodEpochs * SLOTS_PER_EPOCH);
-    const now = await this.balances(slot, pubkeys);
-    const before = await this.balances(previousSlot, pubkeys);
+    const now = await this.balances(slot, pubkeys, true);
+    // The previous period's state only weighs participation; a node that no longer has it counts duties as done.
+    const before = await this.balances(previousSlot, pubkeys, false);
     const fundedSlots = covered.map((p) => Number(p.pool.fundedEpoch) * SLOTS_PER_EPOCH);
+    const blocks = this.canonicalBlocks(slot);
     const inFlight = await this.topUpsInFlight(
       slot,
       pubkeys.map((k, i) => ({ key: k.toLowerCase(), fundedSlot: fundedSlots[i]! })),
       now,
+      blocks,
     );
     const poolAddress = `0x${(
       (await client.readContract({
@@ -282,7 +301,7 @@ export class OracleReporter {
         functionName: "withdrawalCredentials",
       })) as Hex
     ).slice(-40)}` as Address;
-    const withdrawn = await this.withdrawals(poolAddress, Number(lastEpoch) * SLOTS_PER_EPOCH, slot);
+    const withdrawn = withdrawalsIn(poolAddress, await blocks(Number(lastEpoch) * SLOTS_PER_EPOCH));
     return covered.map((p, i) => {
       const key = pubkeys[i]!.toLowerCase();
       const index = now.get(key)?.index ?? before.get(key)?.index;
@@ -312,6 +331,7 @@ export class OracleReporter {
     slot: number,
     validators: readonly { key: string; fundedSlot: number }[],
     found: Map<string, { eligible: boolean; pending: bigint }>,
+    blocks: (from: number) => Promise<ReadonlyMap<number, ReportedBlock>>,
   ): Promise<(key: string, at: number) => boolean> {
     if (!validators.some((v) => found.get(v.key)?.eligible === false)) return () => false;
     this.topUpGwei ??=
@@ -339,10 +359,11 @@ export class OracleReporter {
     const searching = [...watched].filter(([, w]) => w.arrivedAt === undefined && w.through < slot);
     if (searching.length > 0) {
       const from = Math.min(...searching.map(([, w]) => w.through + 1));
+      const bodies = await blocks(from - 1);
       for (let s = from; s <= slot; s++) {
         const keys = new Set(searching.filter(([, w]) => w.through < s && w.arrivedAt === undefined).map(([k]) => k));
         if (keys.size === 0) continue;
-        const body = await this.blockBody(s);
+        const body = bodies.get(s);
         const arrived = body ? new Set(depositsOf(body, keys, this.topUpGwei)) : new Set<string>();
         for (const key of keys) {
           const state = this.topUps.get(key)!;
@@ -359,37 +380,29 @@ export class OracleReporter {
     };
   }
 
-  /** A slot's block body, or undefined for an empty slot. */
-  private async blockBody(slot: number): Promise<BlockDeposits | undefined> {
-    const res = await fetch(`${this.cfg.beacon.url}/eth/v2/beacon/blocks/${slot}`);
-    if (res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`beacon node answered ${res.status} for the block at slot ${slot}`);
-    return ((await res.json()) as { data: { message: { body: BlockDeposits } } }).data.message.body;
-  }
-
   /**
-   * Gwei withdrawn to `address` per validator index in the blocks of slots (from, to]. One request per slot: a
-   * period's blocks, read once per period.
+   * The canonical blocks of slots (from, `to`], by slot, for any `from` asked: walked back from the head by parent
+   * roots, once, as far as the lowest `from` asked so far. Not by slot lookups: Lodestar answers 404 both for an empty
+   * slot and for a block it is just moving into its archive (seen right after finalization, at the epoch start when
+   * reports are built), and a block missed that way would drop its withdrawals from one node's report only.
    */
-  private async withdrawals(address: Address, from: number, to: number): Promise<Map<string, bigint>> {
-    const sums = new Map<string, bigint>();
-    for (let slot = from + 1; slot <= to; slot++) {
-      const res = await fetch(`${this.cfg.beacon.url}/eth/v2/beacon/blocks/${slot}`);
-      if (res.status === 404) continue; // an empty slot
-      if (!res.ok) throw new Error(`beacon node answered ${res.status} for the block at slot ${slot}`);
-      const body = (await res.json()) as {
-        data: {
-          message: {
-            body: {
-              execution_payload?: { withdrawals?: { validator_index: string; address: string; amount: string }[] };
-            };
-          };
-        };
-      };
-      const found = withdrawalsTo(address, body.data.message.body.execution_payload?.withdrawals ?? []);
-      for (const [index, gwei] of found) sums.set(index, (sums.get(index) ?? 0n) + gwei);
-    }
-    return sums;
+  private canonicalBlocks(to: number): (from: number) => Promise<ReadonlyMap<number, ReportedBlock>> {
+    const bodies = new Map<number, ReportedBlock>();
+    let next: string | undefined = "head";
+    let lowest = Number.POSITIVE_INFINITY;
+    return async (from) => {
+      while (next !== undefined && lowest > from) {
+        const res = await fetch(`${this.cfg.beacon.url}/eth/v2/beacon/blocks/${next}`);
+        if (!res.ok) throw new Error(`beacon node answered ${res.status} for block ${next}`);
+        const { message } = (
+          (await res.json()) as { data: { message: { slot: string; parent_root: string; body: ReportedBlock } } }
+        ).data;
+        lowest = Number(message.slot);
+        if (lowest <= to) bodies.set(lowest, message.body);
+        next = lowest === 0 ? undefined : message.parent_root;
+      }
+      return new Map([...bodies].filter(([slot]) => slot > from));
+    };
   }
 
   /**
@@ -399,11 +412,17 @@ export class OracleReporter {
   private async balances(
     slot: number,
     pubkeys: readonly Hex[],
+    stateRequired: boolean,
   ): Promise<Map<string, { balance: bigint; index: string; eligible: boolean; pending: bigint }>> {
     const found = new Map<string, { balance: bigint; index: string; eligible: boolean; pending: bigint }>();
     if (pubkeys.length === 0) return found;
     const url = `${this.cfg.beacon.url}/eth/v1/beacon/states/${slot}/validators?id=${pubkeys.join(",")}`;
     const res = await fetch(url);
+    // Unknown keys are left out of a 200; a 404 is the state itself missing (pruned, or not yet regenerated). Read as
+    // "validators unknown" it would report each at its 32 ETH deposit, so the report's own state must be there.
+    if (res.status === 404 && stateRequired) {
+      throw new Error(`the beacon node has no state at slot ${slot} (404); the report waits for it`);
+    }
     if (res.status === 404) return found;
     if (!res.ok) throw new Error(`beacon node answered ${res.status} for the validators at slot ${slot}`);
     const body = (await res.json()) as {
