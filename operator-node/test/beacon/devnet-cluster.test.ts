@@ -12,6 +12,7 @@ import type { DevnetNode } from "../../../scripts/devnet/nodes.js";
 import type { NodeStatus } from "../../src/api/status.js";
 import {
   attestationInclusion,
+  blockBody,
   canonicalSlots,
   clockSlot,
   collectCommittees,
@@ -21,6 +22,7 @@ import {
   headSlot,
   knowsValidator,
   SLOTS_PER_EPOCH,
+  syncParticipation,
   untilSlot,
 } from "./chain-blocks.js";
 
@@ -47,6 +49,8 @@ const FLOOR = 0.9;
 const REMOVED = 5;
 const ADDED_INDEX = 8;
 const ADDED_COMMITTEE = [2, 3, 5, 6];
+/** Epochs over which sync-committee participation and fee recipients are counted in (a2). */
+const SYNC_EPOCHS = 3;
 
 let cluster: Cluster;
 let pubkeyOf: Map<number, string>;
@@ -210,6 +214,34 @@ describe("the devnet cluster: six operator processes, three committees, a real b
     expect(deaths).toEqual([]);
   }, 400_000);
 
+  it("(a2) the distributed validators sign in the sync committee and their blocks pay their fee recipient", async () => {
+    const url = cluster.beacon.url;
+    const from = (await clockSlot(url)) + 1;
+    const to = from + SYNC_EPOCHS * SLOTS_PER_EPOCH;
+    await untilSlot(url, to + 1);
+    const participation = await syncParticipation(url, new Set(DV), from, to);
+    const [set, blocks] = [...participation.values()].reduce(([a, b], [x, y]) => [a + x, b + y], [0, 0]);
+    console.log(
+      `sync committee, slots ${from}..${to - 1}: DV bits set in ${set}/${blocks} = ${pct(set, blocks)} of (block, validator) ` +
+        `pairs [${perValidator(participation)}]; ${load()}`,
+    );
+    // With 8 validators and 32 positions every validator sits in the committee: each must show up, mostly set.
+    expect([...participation.keys()].sort()).toEqual(DV);
+    for (const [v, [s, b]] of participation) expect(s, `validator ${v}: ${s}/${b}`).toBeGreaterThan(b / 2);
+
+    // Not set on-chain here: every validator pays its owner by default (the registry's feeRecipientOf).
+    const owner = GENESIS_OWNER.address.toLowerCase();
+    const ours: string[] = [];
+    for (let slot = from; slot < to; slot++) {
+      const block = await blockBody(url, slot);
+      if (block && DV.includes(block.proposer)) ours.push(`${slot}:${block.feeRecipient}`);
+    }
+    console.log(`blocks proposed by validators 4..7: ${ours.join(" ")}`);
+    expect(ours.length).toBeGreaterThan(0);
+    for (const b of ours) expect(b.split(":")[1], b).toBe(owner);
+    expect(deaths).toEqual([]);
+  }, 120_000);
+
   it(`(b) with operator ${VICTIM} killed, its committees keep attesting over ${DOWN_EPOCHS} epochs; it comes back healthy`, async () => {
     const url = cluster.beacon.url;
     const victim = nodeOf(VICTIM);
@@ -345,6 +377,11 @@ describe("the devnet cluster: six operator processes, three committees, a real b
     // Three epochs after the boundary, counted from the chain.
     const end = (cut + 3) * SLOTS_PER_EPOCH;
     const all = await committees;
+    // Misses are counted over the same window as inclusions (a duty's miss is reported by the end of its slot), not
+    // over the extra epoch waited below for the last attestations to be included.
+    await untilSlot(url, end + 1);
+    const missedAfter = new Map<number, number>();
+    for (const n of cluster.nodes) missedAfter.set(n.operatorId, await metric(n, "cohort_duties_missed_total"));
     await untilSlot(url, end + SLOTS_PER_EPOCH);
     const scanTo = Math.min(end + 32, (await headSlot(url)) + 1);
     const from = e0 * SLOTS_PER_EPOCH;
@@ -353,8 +390,6 @@ describe("the devnet cluster: six operator processes, three committees, a real b
     const others = countInclusion(inclusion, canonical, (_, v) => v !== REMOVED);
     const removedAfter = countInclusion(inclusion, canonical, (s, v) => v === REMOVED && s >= cut * SLOTS_PER_EPOCH);
     const removedBefore = countInclusion(inclusion, canonical, (s, v) => v === REMOVED && s < cut * SLOTS_PER_EPOCH);
-    const missedAfter = new Map<number, number>();
-    for (const n of cluster.nodes) missedAfter.set(n.operatorId, await metric(n, "cohort_duties_missed_total"));
     console.log(
       `validator set change, epochs ${e0}..${cut + 2}: others (4, 6, 7) included ${others.included}/${others.duties} ` +
         `[${perValidator(others.byValidator)}] (${others.skipped} at slots the chain missed itself not counted), not included: ${others.missing.join(" ") || "none"}; validator ` +
