@@ -1,22 +1,12 @@
-import { createBeaconConfig, createChainForkConfig } from "@lodestar/config";
-import { minimalChainConfig } from "@lodestar/config/configs";
 import { ssz } from "@lodestar/types";
 import { describe, expect, it } from "vitest";
 import { BlockContentsExchange } from "../src/duties/block-contents.js";
 import type { BlockContents } from "../src/duties/proposer.js";
 import type { Transport } from "../src/workflow.js";
+import { forkScheduleConfig } from "./helpers/spec-roots.js";
 
-const config = createBeaconConfig(
-  createChainForkConfig({
-    ...minimalChainConfig,
-    ALTAIR_FORK_EPOCH: 0,
-    BELLATRIX_FORK_EPOCH: 0,
-    CAPELLA_FORK_EPOCH: 0,
-    DENEB_FORK_EPOCH: 0,
-    ELECTRA_FORK_EPOCH: 0,
-    FULU_FORK_EPOCH: 1,
-    GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
-  }),
+const config = forkScheduleConfig(
+  { ALTAIR: 0, BELLATRIX: 0, CAPELLA: 0, DENEB: 0, ELECTRA: 0, FULU: 1 },
   new Uint8Array(32),
 );
 

@@ -1,6 +1,4 @@
 import { BitArray } from "@chainsafe/ssz";
-import { createBeaconConfig, createChainForkConfig } from "@lodestar/config";
-import { minimalChainConfig } from "@lodestar/config/configs";
 import { MAX_COMMITTEES_PER_SLOT } from "@lodestar/params";
 import { interopSecretKey } from "@lodestar/state-transition";
 import type { electra } from "@lodestar/types";
@@ -15,21 +13,10 @@ import {
 import { selectionProofSigningRoot } from "../src/duties/attester.js";
 import type { BeaconChain } from "../src/duties/beacon.js";
 import { dataForCommittee } from "../src/duties/fetcher.js";
+import { forkScheduleConfig } from "./helpers/spec-roots.js";
 
 // Deneb until epoch 2, Electra from slot 16 (minimal preset).
-const config = createBeaconConfig(
-  createChainForkConfig({
-    ...minimalChainConfig,
-    ALTAIR_FORK_EPOCH: 0,
-    BELLATRIX_FORK_EPOCH: 0,
-    CAPELLA_FORK_EPOCH: 0,
-    DENEB_FORK_EPOCH: 0,
-    ELECTRA_FORK_EPOCH: 2,
-    FULU_FORK_EPOCH: Number.POSITIVE_INFINITY,
-    GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
-  }),
-  new Uint8Array(32),
-);
+const config = forkScheduleConfig({ ALTAIR: 0, BELLATRIX: 0, CAPELLA: 0, DENEB: 0, ELECTRA: 2 }, new Uint8Array(32));
 const chain = { config } as BeaconChain;
 const SLOT = 17;
 const VALIDATOR = 5;

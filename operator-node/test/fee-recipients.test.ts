@@ -7,8 +7,6 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createBeaconConfig, createChainForkConfig } from "@lodestar/config";
-import { minimalChainConfig } from "@lodestar/config/configs";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { type BlindedBeaconBlock, type capella, ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -22,23 +20,11 @@ import { isAcceptableRegistrations, registrationsFor } from "../src/duties/build
 import { decodeProposal, encodeProposal } from "../src/duties/proposer.js";
 import type { LogFields, Logger } from "../src/log.js";
 import type { Decision } from "../src/workflow.js";
-import { GENESIS_VALIDATORS_ROOT } from "./helpers/spec-roots.js";
+import { forkScheduleConfig, GENESIS_VALIDATORS_ROOT } from "./helpers/spec-roots.js";
 
 // Capella from genesis, Deneb from epoch 2 (minimal preset: slots 0..15 Capella, 16.. Deneb).
 const DENEB_SLOT = 2 * SLOTS_PER_EPOCH;
-const config = createBeaconConfig(
-  createChainForkConfig({
-    ...minimalChainConfig,
-    ALTAIR_FORK_EPOCH: 0,
-    BELLATRIX_FORK_EPOCH: 0,
-    CAPELLA_FORK_EPOCH: 0,
-    DENEB_FORK_EPOCH: 2,
-    ELECTRA_FORK_EPOCH: Number.POSITIVE_INFINITY,
-    FULU_FORK_EPOCH: Number.POSITIVE_INFINITY,
-    GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
-  }),
-  GENESIS_VALIDATORS_ROOT,
-);
+const config = forkScheduleConfig({ ALTAIR: 0, BELLATRIX: 0, CAPELLA: 0, DENEB: 2 });
 
 const OWNER = new Uint8Array(20).fill(0x11);
 const OTHER = new Uint8Array(20).fill(0x22);

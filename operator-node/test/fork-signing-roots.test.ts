@@ -5,7 +5,6 @@
  * lookup the node uses, and the domain itself is checked against the spec's formula written out by hand.
  */
 import { BitArray } from "@chainsafe/ssz";
-import { createBeaconConfig, createChainForkConfig } from "@lodestar/config";
 import { minimalChainConfig } from "@lodestar/config/configs";
 import {
   DOMAIN_AGGREGATE_AND_PROOF,
@@ -50,6 +49,7 @@ import {
 } from "../src/duties/sync-committee.js";
 import {
   chunk,
+  forkScheduleConfig,
   GENESIS_VALIDATORS_ROOT,
   pair,
   signingRoot,
@@ -64,19 +64,7 @@ const V = {
   electra: minimalChainConfig.ELECTRA_FORK_VERSION,
   fulu: minimalChainConfig.FULU_FORK_VERSION,
 };
-const config = createBeaconConfig(
-  createChainForkConfig({
-    ...minimalChainConfig,
-    ALTAIR_FORK_EPOCH: 0,
-    BELLATRIX_FORK_EPOCH: 0,
-    CAPELLA_FORK_EPOCH: 0,
-    DENEB_FORK_EPOCH: 1,
-    ELECTRA_FORK_EPOCH: 2,
-    FULU_FORK_EPOCH: 3,
-    GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
-  }),
-  GENESIS_VALIDATORS_ROOT,
-);
+const config = forkScheduleConfig({ ALTAIR: 0, BELLATRIX: 0, CAPELLA: 0, DENEB: 1, ELECTRA: 2, FULU: 3 });
 const chain = { config } as BeaconChain;
 const LAST_DENEB = 15;
 const FIRST_ELECTRA = 16;

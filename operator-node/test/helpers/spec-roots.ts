@@ -30,6 +30,29 @@ export function testConfig(altairEpoch: number) {
   );
 }
 
+export type ForkName = "ALTAIR" | "BELLATRIX" | "CAPELLA" | "DENEB" | "ELECTRA" | "FULU" | "GLOAS";
+
+/** A minimal-preset config with the given fork epochs; a fork not named never comes. */
+export function forkScheduleConfig(
+  epochs: Partial<Record<ForkName, number>>,
+  genesisValidatorsRoot: Uint8Array = GENESIS_VALIDATORS_ROOT,
+) {
+  const at = (fork: ForkName) => epochs[fork] ?? Number.POSITIVE_INFINITY;
+  return createBeaconConfig(
+    createChainForkConfig({
+      ...minimalChainConfig,
+      ALTAIR_FORK_EPOCH: at("ALTAIR"),
+      BELLATRIX_FORK_EPOCH: at("BELLATRIX"),
+      CAPELLA_FORK_EPOCH: at("CAPELLA"),
+      DENEB_FORK_EPOCH: at("DENEB"),
+      ELECTRA_FORK_EPOCH: at("ELECTRA"),
+      FULU_FORK_EPOCH: at("FULU"),
+      GLOAS_FORK_EPOCH: at("GLOAS"),
+    }),
+    genesisValidatorsRoot,
+  );
+}
+
 /** A BeaconChain around a config, for pure functions that take one; `url` must not be contacted. */
 export function testChain(altairEpoch: number, url = "http://127.0.0.1:9"): BeaconChain {
   const config = testConfig(altairEpoch);
