@@ -7,14 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeStatus } from "../../src/api/status.js";
 import type { NodeEvent } from "../../src/app/attester.js";
-import { type SingleCommitteeNode, startOperatorNode } from "../../src/app/node.js";
+import type { SingleCommitteeNode } from "../../src/app/node.js";
 import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
 import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
-import { ShareSigner } from "../../src/signer/share-signer.js";
-import { SlashingProtection } from "../../src/signer/slashing-protection.js";
-import { type Db, openDatabase } from "../../src/store/database.js";
+import type { Db } from "../../src/store/database.js";
 import { syncParticipation } from "./chain-blocks.js";
-import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js";
+import { DV_INDICES, interopCommittee, startInteropMember } from "./interop-committee.js";
 
 // A real Lodestar dev chain (Capella from genesis, minimal preset, 2-second slots) runs validators 0..3; validators 4..7 are distributed
 // validators of a 3-of-4 committee of operator nodes in this process, each with its own libp2p node, consensus
@@ -22,7 +20,6 @@ import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js
 const RUNNING = [0, 1, 2];
 /** Epochs counted: attestations, aggregates and sync-committee bits. */
 const SYNC_EPOCHS = 3;
-const identity = identityOf("distributed-attestation");
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -70,23 +67,16 @@ describe("distributed attestations: 3 of 4 operator nodes over libp2p and HotStu
     const dir = mkdtempSync(join(tmpdir(), "cohort-distributed-"));
     beacon = await startBeacon({ dataDir: join(dir, "beacon") });
     chain = await connectBeacon(beacon.url);
-    const { committee, perMember, validators: split } = await interopCommittee("distributed-attestation");
-    validators.push(...split);
+    const c = await interopCommittee("distributed-attestation");
+    validators.push(...c.validators);
     for (const member of RUNNING) {
-      const db = openDatabase(join(dir, `node-${member}.sqlite`));
-      dbs[member] = db;
-      const node = await startOperatorNode({
-        member,
-        identitySecret: identity(member),
-        committee,
-        signer: new ShareSigner(new SlashingProtection(db), perMember[member]!),
-        validators,
-        threshold: 3,
+      const { node, db } = await startInteropMember(c, member, {
+        dir,
         beaconUrl: beacon.url,
-        listen: ["/ip4/127.0.0.1/tcp/0"],
         onEvent: (e) => events[member]!.push(e),
         ...(member === 0 ? { api: { port: 0 } } : {}),
       });
+      dbs[member] = db;
       nodes.set(member, node);
     }
     // Ephemeral ports: addresses are exchanged once every node listens (the chain registry's job in production).

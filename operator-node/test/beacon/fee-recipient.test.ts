@@ -6,16 +6,14 @@ import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeEvent } from "../../src/app/attester.js";
-import { type SingleCommitteeNode, startOperatorNode } from "../../src/app/node.js";
+import type { SingleCommitteeNode } from "../../src/app/node.js";
 import { firstLeader } from "../../src/consensus/crypto.js";
 import { DutyKind } from "../../src/consensus/types.js";
 import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
 import type { LogFields, Logger } from "../../src/log.js";
-import { ShareSigner } from "../../src/signer/share-signer.js";
-import { SlashingProtection } from "../../src/signer/slashing-protection.js";
-import { type Db, openDatabase } from "../../src/store/database.js";
+import type { Db } from "../../src/store/database.js";
 import { blockBody } from "./chain-blocks.js";
-import { DV_INDICES, identityOf, interopCommittee, N } from "./interop-committee.js";
+import { DV_INDICES, interopCommittee, N, startInteropMember } from "./interop-committee.js";
 
 // A real Lodestar dev chain (Capella from genesis, execution payloads from its engine mock) runs validators 0..3; 4..7
 // are distributed validators of a 3-of-4 committee, all four members up. Member FAULTY is byzantine in one way only:
@@ -56,30 +54,23 @@ describe("fee recipients: a leader that proposes a block paying itself is refuse
     const dir = mkdtempSync(join(tmpdir(), "cohort-fee-recipient-"));
     beacon = await startBeacon({ dataDir: join(dir, "beacon") });
     chain = await connectBeacon(beacon.url);
-    const { committee, perMember, validators } = await interopCommittee("fee-recipient");
-    committeeId = consensusCommitteeId(committee);
-    const feeRecipients = validators.map((v, i) => ({
+    const c = await interopCommittee("fee-recipient");
+    committeeId = consensusCommitteeId(c.committee);
+    const feeRecipients = c.validators.map((v, i) => ({
       publicKey: v.publicKey,
       feeRecipient: fromHex(payee(DV_INDICES[i]!)),
     }));
-    const identity = identityOf("fee-recipient");
     for (let member = 0; member < N; member++) {
-      const db = openDatabase(join(dir, `node-${member}.sqlite`));
-      dbs[member] = db;
-      nodes[member] = await startOperatorNode({
-        member,
-        identitySecret: identity(member),
-        committee,
-        signer: new ShareSigner(new SlashingProtection(db), perMember[member]!),
-        validators,
-        threshold: 3,
+      const { node, db } = await startInteropMember(c, member, {
+        dir,
         beaconUrl: beacon.url,
-        listen: ["/ip4/127.0.0.1/tcp/0"],
         feeRecipients,
         log: capturingLogger(member),
         onEvent: (e) => events[member]!.push(e),
         ...(member === FAULTY ? { rewriteFeeRecipientForTest: fromHex(ATTACKER) } : {}),
       });
+      dbs[member] = db;
+      nodes[member] = node;
     }
     for (const [a, na] of nodes.entries())
       for (const [b, nb] of nodes.entries()) if (a !== b) na.setPeerAddrs(b, nb.listenAddrs());

@@ -6,22 +6,19 @@ import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Beacon, startBeacon } from "../../../scripts/beacon/launch.js";
 import type { NodeEvent } from "../../src/app/attester.js";
-import { type SingleCommitteeNode, startOperatorNode } from "../../src/app/node.js";
+import type { SingleCommitteeNode } from "../../src/app/node.js";
 import { type BeaconChain, connectBeacon, slotAt, slotStartMs } from "../../src/duties/beacon.js";
 import { voluntaryExitSigningRoot } from "../../src/duties/exit.js";
 import { jsonLogger } from "../../src/log.js";
 import type { CommitteeValidator } from "../../src/sigagg/threshold-sigagg.js";
-import { ShareSigner } from "../../src/signer/share-signer.js";
-import { SlashingProtection } from "../../src/signer/slashing-protection.js";
-import { type Db, openDatabase } from "../../src/store/database.js";
-import { DV_INDICES, identityOf, interopCommittee } from "./interop-committee.js";
+import type { Db } from "../../src/store/database.js";
+import { DV_INDICES, interopCommittee, startInteropMember } from "./interop-committee.js";
 
 // A real Lodestar dev chain (Capella from genesis, minimal preset, 2-second slots, SHARD_COMMITTEE_PERIOD 0 so a fresh validator
 // may exit) runs validators 0..3; 4..7 are distributed validators of a 3-of-4 committee of operator nodes in this
 // process. Member 3 is never started (f = 1): every duty below completes with exactly the threshold.
 const RUNNING = [0, 1, 2];
 const EXITING = 7;
-const identity = identityOf("proposer");
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 
 let beacon: Beacon;
@@ -44,27 +41,18 @@ describe("block proposals, aggregation with consensus and a voluntary exit: 3 of
     const dir = mkdtempSync(join(tmpdir(), "cohort-proposer-"));
     beacon = await startBeacon({ dataDir: join(dir, "beacon"), params: { SHARD_COMMITTEE_PERIOD: 0 } });
     chain = await connectBeacon(beacon.url);
-    const { committee, perMember, validators: split } = await interopCommittee("proposer");
-    validators.push(...split);
+    const c = await interopCommittee("proposer");
+    validators.push(...c.validators);
     for (const member of RUNNING) {
-      const db = openDatabase(join(dir, `node-${member}.sqlite`));
+      const { node, db } = await startInteropMember(c, member, {
+        dir,
+        beaconUrl: beacon.url,
+        onEvent: (e) => events[member]!.push(e),
+        ...(process.env["COHORT_TEST_LOG"] ? { log: jsonLogger(`member-${member}`) } : {}),
+        ...(member === 0 ? { api: { port: 0 } } : {}),
+      });
       dbs[member] = db;
-      nodes.set(
-        member,
-        await startOperatorNode({
-          member,
-          identitySecret: identity(member),
-          committee,
-          signer: new ShareSigner(new SlashingProtection(db), perMember[member]!),
-          validators,
-          threshold: 3,
-          beaconUrl: beacon.url,
-          listen: ["/ip4/127.0.0.1/tcp/0"],
-          onEvent: (e) => events[member]!.push(e),
-          ...(process.env["COHORT_TEST_LOG"] ? { log: jsonLogger(`member-${member}`) } : {}),
-          ...(member === 0 ? { api: { port: 0 } } : {}),
-        }),
-      );
+      nodes.set(member, node);
     }
     for (const [a, na] of nodes) for (const [b, nb] of nodes) if (a !== b) na.setPeerAddrs(b, nb.listenAddrs());
     // Count duties from the first slot after the committee is connected: before that no threshold can form.
