@@ -102,7 +102,8 @@ const server = createServer((req, res) => {
     return;
   }
   if (validators) {
-    const ids = url.searchParams.getAll("id").flatMap((id) => id.split(","));
+    // As Lodestar 1.5.1: one key per `id` parameter; "id=a,b" is a single id no validator has.
+    const ids = url.searchParams.getAll("id");
     const known = ids.filter((id) => beaconKeys.has(id.toLowerCase()));
     json(
       res,

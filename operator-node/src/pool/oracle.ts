@@ -34,6 +34,8 @@ const GWEI = 10n ** 9n;
 /** A funded validator the beacon chain has not credited yet counts at its deposit. */
 const DEPOSIT_GWEI = 32n * GWEI;
 const BPS = 10_000;
+/** Keys per validators query: one URL stays well under servers' limits (~100 bytes a key). */
+const VALIDATORS_PER_QUERY = 50;
 /** A validator record's epoch fields when unset. */
 const FAR_FUTURE_EPOCH = "18446744073709551615";
 /** MiniPoolState values (PoolTypes.sol). */
@@ -415,25 +417,27 @@ export class OracleReporter {
     stateRequired: boolean,
   ): Promise<Map<string, { balance: bigint; index: string; eligible: boolean; pending: bigint }>> {
     const found = new Map<string, { balance: bigint; index: string; eligible: boolean; pending: bigint }>();
-    if (pubkeys.length === 0) return found;
-    const url = `${this.cfg.beacon.url}/eth/v1/beacon/states/${slot}/validators?id=${pubkeys.join(",")}`;
-    const res = await fetch(url);
-    // Unknown keys are left out of a 200; a 404 is the state itself missing (pruned, or not yet regenerated). Read as
-    // "validators unknown" it would report each at its 32 ETH deposit, so the report's own state must be there.
-    if (res.status === 404 && stateRequired) {
-      throw new Error(`the beacon node has no state at slot ${slot} (404); the report waits for it`);
+    const listed: {
+      index: string;
+      balance: string;
+      validator: { pubkey: string; activation_eligibility_epoch: string };
+    }[] = [];
+    for (let i = 0; i < pubkeys.length; i += VALIDATORS_PER_QUERY) {
+      // One `id` parameter per key: Lodestar 1.5.1 reads "id=a,b" as one unknown id and answers an empty list, which
+      // reported every mini-pool at its 32 ETH deposit with nothing withdrawn once there were two.
+      const ids = pubkeys.slice(i, i + VALIDATORS_PER_QUERY).map((k) => `id=${k}`);
+      const res = await fetch(`${this.cfg.beacon.url}/eth/v1/beacon/states/${slot}/validators?${ids.join("&")}`);
+      // Unknown keys are left out of a 200; a 404 is the state itself missing (pruned, or not yet regenerated). Read
+      // as "validators unknown" it would report each at its 32 ETH deposit, so the report's own state must be there.
+      if (res.status === 404 && stateRequired) {
+        throw new Error(`the beacon node has no state at slot ${slot} (404); the report waits for it`);
+      }
+      if (res.status === 404) return found;
+      if (!res.ok) throw new Error(`beacon node answered ${res.status} for the validators at slot ${slot}`);
+      listed.push(...((await res.json()) as { data: typeof listed }).data);
     }
-    if (res.status === 404) return found;
-    if (!res.ok) throw new Error(`beacon node answered ${res.status} for the validators at slot ${slot}`);
-    const body = (await res.json()) as {
-      data: {
-        index: string;
-        balance: string;
-        validator: { pubkey: string; activation_eligibility_epoch: string };
-      }[];
-    };
-    const pending = body.data.length > 0 ? await this.pendingDeposits(slot) : new Map<string, bigint>();
-    for (const v of body.data) {
+    const pending = listed.length > 0 ? await this.pendingDeposits(slot) : new Map<string, bigint>();
+    for (const v of listed) {
       const key = v.validator.pubkey.toLowerCase();
       found.set(key, {
         balance: BigInt(v.balance) + (pending.get(key) ?? 0n),
