@@ -62,6 +62,8 @@ describe("handover gate against a beacon node's liveness endpoint", () => {
     const [signing, silent, recent] = [await pubkey(0), await pubkey(5), await pubkey(6)];
     expect(await anyLive(beacon.url, 2, [hex(signing)])).toBe(true);
     expect(await anyLive(beacon.url, 2, [hex(silent)])).toBe(false);
+    // Several keys in one lookup: live when any of them is.
+    expect(await anyLive(beacon.url, 2, [hex(silent), hex(signing)])).toBe(true);
 
     // Block 1 lies in epoch 0; block 2 in epoch 2. It is epoch 3 now.
     const blockTimes = new Map([

@@ -48,7 +48,9 @@ export function epochAtTime(chain: Pick<BeaconChain, "genesisTime" | "secondsPer
  * standard route is missing (the devnet's Lodestar 1.5.1). A beacon node with neither cannot vouch: that throws.
  */
 export async function anyLive(beaconUrl: string, epoch: number, pubkeys: readonly string[]): Promise<boolean> {
-  const found = await fetch(`${beaconUrl}/eth/v1/beacon/states/head/validators?id=${pubkeys.join(",")}`);
+  // One `id` per key: Lodestar 1.5.1 reads `id=a,b` as one unknown id and answers an empty list ("not live").
+  const query = pubkeys.map((k) => `id=${k}`).join("&");
+  const found = await fetch(`${beaconUrl}/eth/v1/beacon/states/head/validators?${query}`);
   if (!found.ok) throw new LivenessUnavailableError(`beacon node: validator lookup HTTP ${found.status}`);
   const indices = ((await found.json()) as { data: { index: string }[] }).data.map((v) => v.index);
   if (indices.length === 0) return false;
